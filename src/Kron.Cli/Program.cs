@@ -1,0 +1,3 @@
+using Kron.Cli;
+
+return await KronCommand.RunAsync(args, new CliConsole(Console.Out, Console.Error), TimeProvider.System, CancellationToken.None);

@@ -1,0 +1,45 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Kron.Core.Time;
+
+/// <summary>Looks up IANA time zones by name, with an error a person can act on.</summary>
+public static class TimeZones
+{
+    /// <summary>Finds an IANA zone such as <c>Europe/Berlin</c> or <c>UTC</c>.</summary>
+    public static bool TryFind(string? name, [NotNullWhen(true)] out TimeZoneInfo? zone, [NotNullWhen(false)] out string? error)
+    {
+        zone = null;
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            error = "a time zone is required, such as UTC or Europe/Berlin";
+            return false;
+        }
+
+        if (name is "UTC" or "Etc/UTC" or "Z")
+        {
+            zone = TimeZoneInfo.Utc;
+            error = null;
+            return true;
+        }
+
+        // IANA names are letters, digits and _ + - /; anything else (spaces, "..") is not a zone and must not reach
+        // the file system lookup behind FindSystemTimeZoneById.
+        var plausible = name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '-' or '/') &&
+            !name.StartsWith('/') && !name.Contains("//", StringComparison.Ordinal);
+        try
+        {
+            if (plausible)
+            {
+                zone = TimeZoneInfo.FindSystemTimeZoneById(name);
+                error = null;
+                return true;
+            }
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+        }
+
+        error = $"unknown time zone \"{name}\"; use an IANA name such as UTC, Europe/Berlin or America/New_York";
+        return false;
+    }
+}
