@@ -20,7 +20,8 @@ internal static class KronCommand
     public static async Task<int> RunAsync(string[] args, CliConsole console, TimeProvider time, CancellationToken cancellationToken)
     {
         var root = Build(console, time);
-        var parseResult = root.Parse(args);
+        // No response files: "@daily" is a cron macro, not a file of arguments.
+        var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parseResult.Errors.Count > 0)
         {
             console.Error.WriteLine($"kron: {parseResult.Errors[0].Message} (see 'kron --help')");
