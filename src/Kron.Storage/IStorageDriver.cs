@@ -1,0 +1,68 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Kron.Storage;
+
+/// <summary>
+/// The storage seam. One method per operation, one params record in and one result out; each driver owns its complete
+/// SQL. Every driver must pass <c>Kron.Storage.Conformance</c> unchanged. Operations that take a <c>Now</c> use it
+/// when set (tests fake time) and the database's clock otherwise.
+/// </summary>
+/// <remarks>Not a stable API: drivers outside this repository are not supported (KRON0001).</remarks>
+[Experimental("KRON0001")]
+public interface IStorageDriver : IAsyncDisposable
+{
+    /// <summary>Applies pending schema migrations; refuses a schema newer than this binary.</summary>
+    /// <exception cref="SchemaTooNewException">The database was migrated by a newer Kron.</exception>
+    Task<MigrateResult> MigrateAsync(MigrateParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Checks that the database answers and reports its schema version.</summary>
+    Task<StorageStatus> GetStatusAsync(CancellationToken cancellationToken);
+
+    /// <summary>Inserts a job, or returns the existing one when its key is taken in the tenant.</summary>
+    Task<InsertJobResult> InsertJobAsync(InsertJobParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>One job with its last run, or null.</summary>
+    Task<JobRecord?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Jobs, newest first, by cursor.</summary>
+    Task<ListJobsResult> ListJobsAsync(ListJobsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a job if its version is still the expected one.</summary>
+    Task<UpdateJobResult> UpdateJobAsync(UpdateJobParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a job and cancels its queued runs; running runs finish and history stays.</summary>
+    Task<DeleteJobResult> DeleteJobAsync(DeleteJobParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Unpaused jobs whose next slot is at or before a bound, earliest first (index range scan).</summary>
+    Task<GetDueJobsResult> GetDueJobsAsync(GetDueJobsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Fires slots in one transaction: for each, compare-and-set <c>next_fire_at</c> from the expected slot to the
+    /// next one and, if that succeeded, insert the slot's run (at most one run per slot).
+    /// </summary>
+    Task<FireJobsResult> FireJobsAsync(FireJobsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Inserts one run (a manual trigger); false if its slot already has a run.</summary>
+    Task<InsertRunResult> InsertRunAsync(InsertRunParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Leases ready runs (queued, <c>ready_at</c> passed), highest priority then oldest first.</summary>
+    Task<ClaimRunsResult> ClaimRunsAsync(ClaimRunsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Extends the leases of running runs still held with the given tokens.</summary>
+    Task<ExtendLeasesResult> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Records outcomes; a completion is accepted only with the run's current lease token (fencing).</summary>
+    Task<CompleteRunsResult> CompleteRunsAsync(CompleteRunsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Runs whose lease expired: queued again (at least once) or lost (at most once).</summary>
+    Task<RescueRunsResult> RescueRunsAsync(RescueRunsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>One run, or null.</summary>
+    Task<RunRecord?> GetRunAsync(GetRunParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Runs, newest first, by cursor, optionally of one job and in one state.</summary>
+    Task<ListRunsResult> ListRunsAsync(ListRunsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Deletes finished runs past retention.</summary>
+    Task<DeleteFinishedRunsResult> DeleteFinishedRunsAsync(DeleteFinishedRunsParams parameters, CancellationToken cancellationToken);
+}
