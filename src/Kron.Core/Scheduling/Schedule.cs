@@ -93,8 +93,10 @@ public sealed class IntervalSchedule : Schedule
             return Anchor;
         }
 
-        var steps = ((after - Anchor).Ticks / Interval.Ticks) + 1;
+        // In 128 bits, so that an interval near TimeSpan.MaxValue ends the schedule instead of overflowing.
+        var steps = ((Int128)(after - Anchor).Ticks / Interval.Ticks) + 1;
         var ticks = Anchor.UtcTicks + (steps * Interval.Ticks);
-        return ticks > DateTimeOffset.MaxValue.UtcTicks ? null : new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(Anchor.Offset);
+        var latest = DateTimeOffset.MaxValue.UtcTicks - Math.Max(0, Anchor.Offset.Ticks);
+        return ticks > latest ? null : new DateTimeOffset((long)ticks, TimeSpan.Zero).ToOffset(Anchor.Offset);
     }
 }

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Kron.Core.Time;
 
 /// <summary>RFC 3339 instants as Kron reads and writes them: always with an explicit offset.</summary>
-public static class Rfc3339
+public static partial class Rfc3339
 {
     private static readonly string[] Formats =
     [
@@ -12,6 +12,9 @@ public static class Rfc3339
         "yyyy-MM-dd'T'HH:mm:sszzz",
         "yyyy-MM-dd'T'HH:mmzzz",
     ];
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(?<fraction>\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$")]
+    private static partial System.Text.RegularExpressions.Regex Shape();
 
     /// <summary>Formats an instant with its own offset and whole seconds, as <c>2025-03-09T03:00:00-04:00</c>.</summary>
     public static string Format(DateTimeOffset instant) =>
@@ -33,6 +36,18 @@ public static class Rfc3339
         }
 
         var normalized = text.Trim();
+        var shape = Shape().Match(normalized);
+        if (!shape.Success)
+        {
+            error = $"\"{text}\" is not an RFC 3339 instant with an offset; write it like 2025-03-09T03:00:00Z or 2025-03-09T03:00:00-05:00";
+            return false;
+        }
+
+        if (shape.Groups["fraction"].Length > 8)
+        {
+            // .NET keeps 7 fractional digits (100 ns); RFC 3339 allows more, so cut the rest.
+            normalized = normalized.Remove(shape.Groups["fraction"].Index + 8, shape.Groups["fraction"].Length - 8);
+        }
         if (normalized.Length > 10 && normalized[10] is 't' or ' ')
         {
             normalized = string.Concat(normalized.AsSpan(0, 10), "T", normalized.AsSpan(11));

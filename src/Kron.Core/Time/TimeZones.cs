@@ -24,13 +24,15 @@ public static class TimeZones
 
         // IANA names are letters, digits and _ + - /; anything else (spaces, "..") is not a zone and must not reach
         // the file system lookup behind FindSystemTimeZoneById.
+        // The tz database's own names start with a capital letter (America/New_York, UTC, EST5EDT); the files beside
+        // them (localtime, posixrules, Factory, right/..., posix/...) are not zones.
         var plausible = name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '-' or '/') &&
-            !name.StartsWith('/') && !name.Contains("//", StringComparison.Ordinal);
+            char.IsAsciiLetterUpper(name[0]) && !name.Contains("//", StringComparison.Ordinal) && name != "Factory";
         try
         {
-            if (plausible)
+            if (plausible && TimeZoneInfo.FindSystemTimeZoneById(name) is { } found && found.Id == name)
             {
-                zone = TimeZoneInfo.FindSystemTimeZoneById(name);
+                zone = found;
                 error = null;
                 return true;
             }
