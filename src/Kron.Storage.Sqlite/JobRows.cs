@@ -1,0 +1,119 @@
+using System.Text;
+using System.Text.Json;
+using Kron.Core.Model;
+using Microsoft.Data.Sqlite;
+
+namespace Kron.Storage.Sqlite;
+
+/// <summary>Maps <see cref="JobRecord"/> to the parameters of Sql/jobs.sql and rows of <c>jobs</c> back.</summary>
+internal static class JobRows
+{
+    /// <summary>Binds every column of the <c>jobs</c> table as <c>@column</c>.</summary>
+    public static void Bind(SqliteCommand command, JobRecord job)
+    {
+        command
+            .Bind("@id", job.Id)
+            .Bind("@tenant", job.Tenant)
+            .Bind("@key", job.Key)
+            .Bind("@name", job.Name)
+            .Bind("@schedule_kind", WireEnums.Name(job.ScheduleKind))
+            .Bind("@schedule_time", Microseconds.FromInstant(job.ScheduleTime))
+            .Bind("@cron", job.Cron)
+            .Bind("@time_zone", job.TimeZone)
+            .Bind("@every", Microseconds.FromDuration(job.Every))
+            .Bind("@target", job.Target)
+            .Bind("@payload", job.Payload)
+            .Bind("@retries", job.Retries)
+            .Bind("@timeout", Microseconds.FromDuration(job.Timeout))
+            .Bind("@concurrency", WireEnums.Name(job.Concurrency))
+            .Bind("@misfire", WireEnums.Name(job.Misfire))
+            .Bind("@starting_deadline", Microseconds.FromDuration(job.StartingDeadline))
+            .Bind("@delivery", WireEnums.Name(job.Delivery))
+            .Bind("@priority", job.Priority)
+            .Bind("@tags", TagsToJson(job.Tags))
+            .Bind("@paused", job.Paused ? 1 : 0)
+            .Bind("@shard", job.Shard)
+            .Bind("@next_fire_at", Microseconds.FromInstant(job.NextFireAt))
+            .Bind("@created_at", Microseconds.FromInstant(job.CreatedAt))
+            .Bind("@updated_at", Microseconds.FromInstant(job.UpdatedAt))
+            .Bind("@version", job.Version)
+            .Bind("@request_hash", job.RequestHash);
+    }
+
+    /// <summary>Reads <c>j.*</c> plus the <c>last_run_*</c> columns of Sql/jobs.sql.</summary>
+    public static async Task<List<JobRecord>> ReadAllAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var jobs = new List<JobRecord>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            var row = new RowReader(reader);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                jobs.Add(Read(row));
+            }
+        }
+
+        return jobs;
+    }
+
+    private static JobRecord Read(RowReader row) => new()
+    {
+        Id = row.String("id"),
+        Tenant = row.String("tenant"),
+        Key = row.NullableString("key"),
+        Name = row.NullableString("name"),
+        ScheduleKind = row.Enum<ScheduleKind>("schedule_kind"),
+        ScheduleTime = row.NullableInstant("schedule_time"),
+        Cron = row.NullableString("cron"),
+        TimeZone = row.String("time_zone"),
+        Every = row.NullableDuration("every"),
+        Target = row.String("target"),
+        Payload = row.NullableString("payload"),
+        Retries = row.Int32("retries"),
+        Timeout = row.Duration("timeout"),
+        Concurrency = row.Enum<ConcurrencyPolicy>("concurrency"),
+        Misfire = row.Enum<MisfirePolicy>("misfire"),
+        StartingDeadline = row.NullableDuration("starting_deadline"),
+        Delivery = row.Enum<DeliveryGuarantee>("delivery"),
+        Priority = row.Int32("priority"),
+        Tags = TagsFromJson(row.String("tags")),
+        Paused = row.Boolean("paused"),
+        Shard = row.Int32("shard"),
+        NextFireAt = row.NullableInstant("next_fire_at"),
+        CreatedAt = row.Instant("created_at"),
+        UpdatedAt = row.Instant("updated_at"),
+        Version = row.Int64("version"),
+        RequestHash = row.NullableString("request_hash"),
+        LastRun = row.IsNull("last_run_id")
+            ? null
+            : new RunSummary(
+                row.String("last_run_id"),
+                row.Enum<RunState>("last_run_state"),
+                row.Instant("last_run_scheduled_for"),
+                row.NullableInstant("last_run_finished_at")),
+    };
+
+    private static string TagsToJson(IReadOnlyList<string> tags)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var tag in tags)
+            {
+                writer.WriteStringValue(tag);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static string[] TagsFromJson(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateArray().Select(e => e.GetString() ?? throw new InvalidDataException("jobs.tags holds a null tag."))];
+    }
+}

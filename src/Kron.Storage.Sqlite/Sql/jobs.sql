@@ -1,0 +1,81 @@
+-- Jobs. Each query starts with "-- name: <Name>" (loaded by SqlQueries). Reads return j.* plus the last run:
+-- the job's run with the greatest id (ids are time-sortable), found through runs_job.
+
+-- name: JobInsert
+INSERT INTO jobs (
+    id, tenant, key, name, schedule_kind, schedule_time, cron, time_zone, every, target, payload, retries, timeout,
+    concurrency, misfire, starting_deadline, delivery, priority, tags, paused, shard, next_fire_at, created_at,
+    updated_at, version, request_hash
+) VALUES (
+    @id, @tenant, @key, @name, @schedule_kind, @schedule_time, @cron, @time_zone, @every, @target, @payload, @retries,
+    @timeout, @concurrency, @misfire, @starting_deadline, @delivery, @priority, @tags, @paused, @shard, @next_fire_at,
+    @created_at, @updated_at, @version, @request_hash
+)
+ON CONFLICT (tenant, key) WHERE key IS NOT NULL DO NOTHING;
+
+-- name: JobGetByKey
+SELECT j.*, r.id AS last_run_id, r.state AS last_run_state, r.scheduled_for AS last_run_scheduled_for,
+       r.finished_at AS last_run_finished_at
+FROM jobs AS j
+LEFT JOIN runs AS r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
+WHERE j.tenant = @tenant AND j.key = @key;
+
+-- name: JobGet
+SELECT j.*, r.id AS last_run_id, r.state AS last_run_state, r.scheduled_for AS last_run_scheduled_for,
+       r.finished_at AS last_run_finished_at
+FROM jobs AS j
+LEFT JOIN runs AS r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
+WHERE j.id = @id;
+
+-- name: JobList
+-- @cursor is the previous page's last id, or a value above every id for the first page (a seek, not a scan).
+-- @limit is the page size + 1: the extra row says whether there is a next page.
+SELECT j.*, r.id AS last_run_id, r.state AS last_run_state, r.scheduled_for AS last_run_scheduled_for,
+       r.finished_at AS last_run_finished_at
+FROM jobs AS j
+LEFT JOIN runs AS r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
+WHERE j.id < @cursor
+  AND (@paused IS NULL OR j.paused = @paused)
+  AND (@tag IS NULL OR EXISTS (SELECT 1 FROM json_each(j.tags) AS t WHERE t.value = @tag))
+ORDER BY j.id DESC
+LIMIT @limit;
+
+-- name: JobUpdate
+-- Compare-and-set on version. id, tenant, key and created_at are never changed.
+UPDATE jobs SET
+    name = @name, schedule_kind = @schedule_kind, schedule_time = @schedule_time, cron = @cron,
+    time_zone = @time_zone, every = @every, target = @target, payload = @payload, retries = @retries,
+    timeout = @timeout, concurrency = @concurrency, misfire = @misfire, starting_deadline = @starting_deadline,
+    delivery = @delivery, priority = @priority, tags = @tags, paused = @paused, shard = @shard,
+    next_fire_at = @next_fire_at, updated_at = @updated_at, request_hash = @request_hash,
+    version = @expected_version + 1
+WHERE id = @id AND version = @expected_version;
+
+-- name: JobExists
+SELECT count(*) FROM jobs WHERE id = @id;
+
+-- name: JobDelete
+DELETE FROM jobs WHERE id = @id;
+
+-- name: JobCancelQueuedRuns
+-- A deleted job's queued runs will never start; running runs finish and all history stays.
+UPDATE runs SET state = 'cancelled', finished_at = @now, error = 'job deleted'
+WHERE job_id = @id AND state = 'queued';
+
+-- name: JobGetDue
+SELECT j.*, r.id AS last_run_id, r.state AS last_run_state, r.scheduled_for AS last_run_scheduled_for,
+       r.finished_at AS last_run_finished_at
+FROM jobs AS j
+LEFT JOIN runs AS r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
+WHERE j.paused = 0 AND j.next_fire_at <= @until
+ORDER BY j.next_fire_at, j.id
+LIMIT @limit;
+
+-- name: JobNextFireAfter
+SELECT min(next_fire_at) FROM jobs WHERE paused = 0 AND next_fire_at > @until;
+
+-- name: JobFire
+-- Compare-and-set: only the writer that still sees the expected slot moves the job on. Not a change of the job's
+-- definition, so version and updated_at stay.
+UPDATE jobs SET next_fire_at = @new_next_fire_at
+WHERE id = @id AND next_fire_at = @expected_next_fire_at;

@@ -1,0 +1,178 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Kron.Storage.Sqlite;
+
+/// <summary>Jobs: Sql/jobs.sql.</summary>
+public sealed partial class SqliteDriver
+{
+    /// <inheritdoc/>
+    public Task<InsertJobResult> InsertJobAsync(InsertJobParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var job = parameters.Job;
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                var insert = Command(transaction, SqlQueries.JobInsert);
+                JobRows.Bind(insert, job);
+                var created = await ExecuteAsync(insert, ct).ConfigureAwait(false) == 1;
+
+                // Not created: the key is taken in the tenant. The write lock makes "insert or read the winner" atomic.
+                var read = created
+                    ? Command(transaction, SqlQueries.JobGet).Bind("@id", job.Id)
+                    : Command(transaction, SqlQueries.JobGetByKey).Bind("@tenant", job.Tenant).Bind("@key", job.Key);
+                using (read)
+                {
+                    var stored = await JobRows.ReadAllAsync(read, ct).ConfigureAwait(false);
+                    return new InsertJobResult(stored.Single(), created);
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<JobRecord?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return ReadAsync(
+            async (connection, ct) =>
+            {
+                using var get = Command(connection, null, SqlQueries.JobGet).Bind("@id", parameters.Id);
+                return (await JobRows.ReadAllAsync(get, ct).ConfigureAwait(false)).SingleOrDefault();
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<ListJobsResult> ListJobsAsync(ListJobsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        return ReadAsync(
+            async (connection, ct) =>
+            {
+                using var list = Command(connection, null, SqlQueries.JobList)
+                    .Bind("@cursor", parameters.Cursor ?? AboveEveryId)
+                    .Bind("@paused", parameters.Paused is { } paused ? (paused ? 1 : 0) : null)
+                    .Bind("@tag", parameters.Tag)
+                    .Bind("@limit", parameters.Limit + 1);
+                var rows = await JobRows.ReadAllAsync(list, ct).ConfigureAwait(false);
+                var (items, next) = Page(rows, parameters.Limit, j => j.Id);
+                return new ListJobsResult(items, next);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<UpdateJobResult> UpdateJobAsync(UpdateJobParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var job = parameters.Job;
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                var update = Command(transaction, SqlQueries.JobUpdate).Bind("@expected_version", parameters.ExpectedVersion);
+                JobRows.Bind(update, job);
+                if (await ExecuteAsync(update, ct).ConfigureAwait(false) == 0)
+                {
+                    using var exists = Command(transaction, SqlQueries.JobExists).Bind("@id", job.Id);
+                    var found = Convert.ToInt64(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture) > 0;
+                    return new UpdateJobResult(found ? UpdateJobOutcome.VersionConflict : UpdateJobOutcome.NotFound, null);
+                }
+
+                using var read = Command(transaction, SqlQueries.JobGet).Bind("@id", job.Id);
+                var stored = await JobRows.ReadAllAsync(read, ct).ConfigureAwait(false);
+                return new UpdateJobResult(UpdateJobOutcome.Updated, stored.Single());
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<DeleteJobResult> DeleteJobAsync(DeleteJobParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                var delete = Command(transaction, SqlQueries.JobDelete).Bind("@id", parameters.Id);
+                if (await ExecuteAsync(delete, ct).ConfigureAwait(false) == 0)
+                {
+                    return new DeleteJobResult(false, 0);
+                }
+
+                var cancel = Command(transaction, SqlQueries.JobCancelQueuedRuns)
+                    .Bind("@id", parameters.Id)
+                    .Bind("@now", Microseconds.FromInstant(NowOr(parameters.Now)));
+                return new DeleteJobResult(true, await ExecuteAsync(cancel, ct).ConfigureAwait(false));
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<GetDueJobsResult> GetDueJobsAsync(GetDueJobsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        var until = Microseconds.FromInstant(parameters.Until);
+        return ReadAsync(
+            async (connection, ct) =>
+            {
+                // One read transaction: the due jobs and the next slot after them come from the same snapshot.
+                using var transaction = connection.BeginTransaction(deferred: true);
+                using var due = Command(connection, transaction, SqlQueries.JobGetDue).Bind("@until", until).Bind("@limit", parameters.Limit);
+                var jobs = await JobRows.ReadAllAsync(due, ct).ConfigureAwait(false);
+                using var next = Command(connection, transaction, SqlQueries.JobNextFireAfter).Bind("@until", until);
+                var nextFireAfter = await next.ExecuteScalarAsync(ct).ConfigureAwait(false) is long micros
+                    ? Microseconds.ToInstant(micros)
+                    : (DateTimeOffset?)null;
+                return new GetDueJobsResult(jobs, nextFireAfter);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<FireJobsResult> FireJobsAsync(FireJobsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        foreach (var fire in parameters.Fires)
+        {
+            if (fire.Run is { } run && run.JobId != fire.JobId)
+            {
+                throw new ArgumentException($"The run of job {fire.JobId}'s fire belongs to job {run.JobId}.", nameof(parameters));
+            }
+        }
+
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                var fired = new bool[parameters.Fires.Count];
+                using var cas = Command(transaction, SqlQueries.JobFire);
+                using var insert = Command(transaction, SqlQueries.RunInsert);
+                for (var i = 0; i < fired.Length; i++)
+                {
+                    var fire = parameters.Fires[i];
+                    SetParameters(cas, p => p
+                        .Bind("@id", fire.JobId)
+                        .Bind("@expected_next_fire_at", Microseconds.FromInstant(fire.ExpectedNextFireAt))
+                        .Bind("@new_next_fire_at", Microseconds.FromInstant(fire.NewNextFireAt)));
+                    fired[i] = await cas.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+                    if (fired[i] && fire.Run is { } run)
+                    {
+                        SetParameters(insert, p => RunRows.Bind(p, run));
+                        await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    }
+                }
+
+                return new FireJobsResult(fired);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Rebinds a command reused across a batch (its statement stays prepared).</summary>
+    private static void SetParameters(SqliteCommand command, Action<SqliteCommand> bind)
+    {
+        command.Parameters.Clear();
+        bind(command);
+    }
+}

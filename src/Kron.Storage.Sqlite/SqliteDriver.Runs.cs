@@ -1,0 +1,213 @@
+using Kron.Core.Model;
+
+namespace Kron.Storage.Sqlite;
+
+/// <summary>Runs: Sql/runs.sql.</summary>
+public sealed partial class SqliteDriver
+{
+    /// <inheritdoc/>
+    public Task<InsertRunResult> InsertRunAsync(InsertRunParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                var insert = Command(transaction, SqlQueries.RunInsert);
+                RunRows.Bind(insert, parameters.Run);
+                return new InsertRunResult(await ExecuteAsync(insert, ct).ConfigureAwait(false) == 1);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<ClaimRunsResult> ClaimRunsAsync(ClaimRunsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentException.ThrowIfNullOrEmpty(parameters.Owner, nameof(parameters));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(parameters.LeaseDuration, TimeSpan.Zero);
+        var now = NowOr(parameters.Now);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                using var claim = Command(transaction, SqlQueries.RunClaim)
+                    .Bind("@owner", parameters.Owner)
+                    .Bind("@now", Microseconds.FromInstant(now))
+                    .Bind("@lease_expires_at", Microseconds.FromInstant(now + parameters.LeaseDuration))
+                    .Bind("@limit", parameters.Limit);
+                var runs = await RunRows.ReadAllAsync(claim, ct).ConfigureAwait(false);
+
+                // RETURNING has no order; hand the runs out in claiming order.
+                return new ClaimRunsResult([.. runs
+                    .OrderByDescending(r => r.Priority)
+                    .ThenBy(r => r.ReadyAt)
+                    .ThenBy(r => r.Id, StringComparer.Ordinal)]);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<ExtendLeasesResult> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(parameters.LeaseDuration, TimeSpan.Zero);
+        var expiresAt = Microseconds.FromInstant(NowOr(parameters.Now) + parameters.LeaseDuration);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                var extended = new List<string>();
+                using var extend = Command(transaction, SqlQueries.RunExtendLease);
+                foreach (var lease in parameters.Leases)
+                {
+                    SetParameters(extend, p => p
+                        .Bind("@id", lease.RunId)
+                        .Bind("@lease_token", lease.LeaseToken)
+                        .Bind("@lease_expires_at", expiresAt));
+                    if (await extend.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1)
+                    {
+                        extended.Add(lease.RunId);
+                    }
+                }
+
+                return new ExtendLeasesResult(extended);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A completion's state is <see cref="RunState.Running"/>, or it has a
+    /// <c>RetryAt</c> without being a retry. Nothing is written then.</exception>
+    public Task<CompleteRunsResult> CompleteRunsAsync(CompleteRunsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        foreach (var completion in parameters.Completions)
+        {
+            if (completion.State == RunState.Running)
+            {
+                throw new ArgumentException($"Run {completion.RunId}: running is not an outcome.", nameof(parameters));
+            }
+
+            if (completion.RetryAt is not null && completion.State != RunState.Queued)
+            {
+                throw new ArgumentException($"Run {completion.RunId}: RetryAt is only for a retry (state queued).", nameof(parameters));
+            }
+        }
+
+        var now = NowOr(parameters.Now);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                var accepted = new bool[parameters.Completions.Count];
+                using var complete = Command(transaction, SqlQueries.RunComplete);
+                using var retry = Command(transaction, SqlQueries.RunRetry);
+                for (var i = 0; i < accepted.Length; i++)
+                {
+                    var completion = parameters.Completions[i];
+                    var command = completion.State == RunState.Queued ? retry : complete;
+                    SetParameters(command, p => p
+                        .Bind("@id", completion.RunId)
+                        .Bind("@lease_token", completion.LeaseToken)
+                        .Bind("@state", WireEnums.Name(completion.State))
+                        .Bind("@now", Microseconds.FromInstant(now))
+                        .Bind("@ready_at", Microseconds.FromInstant(completion.RetryAt ?? now))
+                        .Bind("@exit_code", completion.ExitCode)
+                        .Bind("@http_status", completion.HttpStatus)
+                        .Bind("@error", completion.Error)
+                        .Bind("@output", completion.Output));
+                    accepted[i] = await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+                }
+
+                return new CompleteRunsResult(accepted);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<RescueRunsResult> RescueRunsAsync(RescueRunsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        var now = NowOr(parameters.Now);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                using var rescue = Command(transaction, SqlQueries.RunRescue)
+                    .Bind("@now", Microseconds.FromInstant(now))
+                    .Bind("@limit", parameters.Limit);
+                int requeued = 0, lost = 0;
+                var reader = await rescue.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        if (WireEnums.Parse<RunState>(reader.GetString(0), "state") == RunState.Lost)
+                        {
+                            lost++;
+                        }
+                        else
+                        {
+                            requeued++;
+                        }
+                    }
+                }
+
+                return new RescueRunsResult(requeued, lost);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<RunRecord?> GetRunAsync(GetRunParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return ReadAsync(
+            async (connection, ct) =>
+            {
+                using var get = Command(connection, null, SqlQueries.RunGet).Bind("@id", parameters.Id);
+                return (await RunRows.ReadAllAsync(get, ct).ConfigureAwait(false)).SingleOrDefault();
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<ListRunsResult> ListRunsAsync(ListRunsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        return ReadAsync(
+            async (connection, ct) =>
+            {
+                var sql = parameters switch
+                {
+                    { JobId: not null } => SqlQueries.RunListByJob,
+                    { State: not null } => SqlQueries.RunListByState,
+                    _ => SqlQueries.RunList,
+                };
+                using var list = Command(connection, null, sql)
+                    .Bind("@cursor", parameters.Cursor ?? AboveEveryId)
+                    .Bind("@job_id", parameters.JobId)
+                    .Bind("@state", parameters.State is { } state ? WireEnums.Name(state) : null)
+                    .Bind("@limit", parameters.Limit + 1);
+                var rows = await RunRows.ReadAllAsync(list, ct).ConfigureAwait(false);
+                var (items, next) = Page(rows, parameters.Limit, r => r.Id);
+                return new ListRunsResult(items, next);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<DeleteFinishedRunsResult> DeleteFinishedRunsAsync(DeleteFinishedRunsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                var delete = Command(transaction, SqlQueries.RunDeleteFinished)
+                    .Bind("@finished_before", Microseconds.FromInstant(parameters.FinishedBefore))
+                    .Bind("@limit", parameters.Limit);
+                return new DeleteFinishedRunsResult(await ExecuteAsync(delete, ct).ConfigureAwait(false));
+            },
+            cancellationToken);
+    }
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Kron.Storage.Sqlite;
+
+/// <summary>
+/// Kron's storage in one SQLite file: the embedded default for a single node (DESIGN §1, §5).
+/// </summary>
+/// <remarks>
+/// <para>
+/// SQLite allows one writer at a time, so every write goes through one connection guarded by a semaphore, inside a
+/// <c>BEGIN IMMEDIATE</c> transaction: the races the PostgreSQL driver settles with row locks and
+/// <c>SKIP LOCKED</c> cannot happen here. Reads use separate pooled connections and, thanks to WAL, never wait for
+/// the writer.
+/// </para>
+/// <para>
+/// Pragmas: <c>journal_mode=WAL</c> (kept in the file), <c>synchronous=FULL</c> (a commit is on disk when the
+/// call returns, so a job is durable when the API answers), <c>busy_timeout</c>, <c>foreign_keys=OFF</c> (runs
+/// outlive deleted jobs). "Now" is the operation's <c>Now</c> when set, else the <see cref="TimeProvider"/> given
+/// to <see cref="Open"/>: in one process that is the database clock.
+/// </para>
+/// </remarks>
+public sealed partial class SqliteDriver : IStorageDriver
+{
+    /// <summary>The first page's cursor: ids are ASCII, so under SQLite's binary collation all sort below U+FFFF.</summary>
+    private const string AboveEveryId = "\uffff";
+
+    private readonly SqliteConnection _writer;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly string _readConnectionString;
+    private readonly TimeProvider _time;
+    private int _disposed;
+
+    private SqliteDriver(string databasePath, SqliteConnection writer, string readConnectionString, TimeProvider time)
+    {
+        DatabasePath = databasePath;
+        _writer = writer;
+        _readConnectionString = readConnectionString;
+        _time = time;
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>
+    /// Opens (creating if needed) the database file and its folder and switches it to WAL. Does not migrate: call
+    /// <see cref="MigrateAsync"/> before anything else.
+    /// </summary>
+    /// <param name="databasePath">The database file, such as <c>data/kron.db</c>.</param>
+    /// <param name="time">The clock used when an operation's <c>Now</c> is not set.</param>
+    public static SqliteDriver Open(string databasePath, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        ArgumentNullException.ThrowIfNull(time);
+
+        var fullPath = Path.GetFullPath(databasePath);
+        if (Path.GetDirectoryName(fullPath) is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = false,
+        };
+        var writer = new SqliteConnection(builder.ToString());
+        try
+        {
+            writer.Open();
+            var journalMode = Convert.ToString(Scalar(writer, SqlQueries.WriterJournalMode), CultureInfo.InvariantCulture);
+            if (!string.Equals(journalMode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"SQLite refused WAL for {fullPath} (journal mode is '{journalMode}'); Kron needs WAL.");
+            }
+
+            using var setup = writer.CreateCommand();
+            setup.CommandText = SqlQueries.ConnectionSetup;
+            setup.ExecuteNonQuery();
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+
+        builder.Mode = SqliteOpenMode.ReadWrite;
+        builder.Pooling = true;
+        return new SqliteDriver(fullPath, writer, builder.ToString(), time);
+    }
+
+    /// <inheritdoc/>
+    public Task<MigrateResult> MigrateAsync(MigrateParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                var from = await ReadSchemaVersionAsync(transaction.Connection!, transaction, ct).ConfigureAwait(false);
+                if (from > SchemaMigrations.Latest)
+                {
+                    // Nothing was written yet: disposing the transaction rolls back nothing.
+                    throw new SchemaTooNewException(from, SchemaMigrations.Latest);
+                }
+
+                using (var create = Command(transaction, SqlQueries.SchemaVersionCreate))
+                {
+                    await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                foreach (var migration in SchemaMigrations.All.Where(m => m.Version > from))
+                {
+                    using var apply = Command(transaction, migration.Sql);
+                    await apply.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    using var record = Command(transaction, SqlQueries.SchemaVersionInsert)
+                        .Bind("@version", migration.Version)
+                        .Bind("@applied_at", Microseconds.FromInstant(_time.GetUtcNow()));
+                    await record.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                return new MigrateResult(from, Math.Max(from, SchemaMigrations.Latest));
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<StorageStatus> GetStatusAsync(CancellationToken cancellationToken) =>
+        ReadAsync(
+            async (connection, ct) =>
+                new StorageStatus(await ReadSchemaVersionAsync(connection, null, ct).ConfigureAwait(false), SchemaMigrations.Latest),
+            cancellationToken);
+
+    /// <summary>Waits for a write in progress, then closes the file (WAL is checkpointed by the last close).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _writer.DisposeAsync().ConfigureAwait(false);
+            using var pooled = new SqliteConnection(_readConnectionString);
+            SqliteConnection.ClearPool(pooled);
+        }
+        finally
+        {
+            _writeGate.Release();
+            _writeGate.Dispose();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction on the single writer; commits if it returns.</summary>
+    private async Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = _writer.BeginTransaction(deferred: false);
+            var result = await work(transaction, cancellationToken).ConfigureAwait(false);
+            transaction.Commit();
+            return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a pooled read connection.</summary>
+    private async Task<T> ReadAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var connection = new SqliteConnection(_readConnectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using (var setup = connection.CreateCommand())
+            {
+                setup.CommandText = SqlQueries.ConnectionSetup;
+                await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return await work(connection, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private DateTimeOffset NowOr(DateTimeOffset? now) => now ?? _time.GetUtcNow();
+
+    private static SqliteCommand Command(SqliteTransaction transaction, string sql) =>
+        Command(transaction.Connection!, transaction, sql);
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static async Task<int> ReadSchemaVersionAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    {
+        using var exists = Command(connection, transaction, SqlQueries.SchemaVersionTableExists);
+        if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+        {
+            return 0;
+        }
+
+        using var get = Command(connection, transaction, SqlQueries.SchemaVersionGet);
+        return Convert.ToInt32(await get.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<int> ExecuteAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        using (command)
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static (IReadOnlyList<T> Items, string? NextCursor) Page<T>(List<T> rows, int limit, Func<T, string> idOf)
+    {
+        if (rows.Count <= limit)
+        {
+            return (rows, null);
+        }
+
+        rows.RemoveRange(limit, rows.Count - limit);
+        return (rows, idOf(rows[^1]));
+    }
+}

@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Kron.Core.Model;
+using Kron.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace Kron.Storage.Sqlite.Tests;
+
+/// <summary>What only the SQLite driver has: the file, its migrations, its pragmas, its storage format.</summary>
+public sealed class SqliteDriverTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly CancellationToken Ct = CancellationToken.None;
+
+    private readonly TempDatabase _database = new();
+    private readonly ManualTimeProvider _time = new(T0);
+
+    public void Dispose() => _database.Dispose();
+
+    [Fact]
+    public async Task MigrateAsync_NewFile_AppliesEveryMigrationInOrder()
+    {
+        await using var driver = SqliteDriver.Open(_database.FilePath, _time);
+        var latest = SchemaMigrations.Latest;
+        Assert.Equal(new StorageStatus(0, latest), await driver.GetStatusAsync(Ct));
+
+        var result = await driver.MigrateAsync(new MigrateParams(), Ct);
+
+        Assert.Equal(new MigrateResult(0, latest), result);
+        Assert.Equal(new StorageStatus(latest, latest), await driver.GetStatusAsync(Ct));
+        Assert.Equal(Enumerable.Range(1, latest).Select(v => v.ToString(CultureInfo.InvariantCulture)), Query("SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal(["jobs", "runs", "schema_version"], Query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"));
+    }
+
+    [Fact]
+    public async Task MigrateAsync_Twice_ChangesNothingTheSecondTime()
+    {
+        await using var driver = SqliteDriver.Open(_database.FilePath, _time);
+        await driver.MigrateAsync(new MigrateParams(), Ct);
+        await driver.InsertJobAsync(new InsertJobParams(Job("a")), Ct);
+        var schema = Query("SELECT sql FROM sqlite_schema ORDER BY name");
+
+        var again = await driver.MigrateAsync(new MigrateParams(), Ct);
+
+        Assert.Equal(new MigrateResult(SchemaMigrations.Latest, SchemaMigrations.Latest), again);
+        Assert.Equal(schema, Query("SELECT sql FROM sqlite_schema ORDER BY name"));
+        Assert.Equal([SchemaMigrations.Latest.ToString(CultureInfo.InvariantCulture)], Query("SELECT count(*) FROM schema_version"));
+        Assert.NotNull(await driver.GetJobAsync(new GetJobParams("a"), Ct));
+    }
+
+    [Fact]
+    public async Task MigrateAsync_SchemaNewerThanTheBinary_RefusesAndLeavesTheFileUntouched()
+    {
+        await using (var driver = SqliteDriver.Open(_database.FilePath, _time))
+        {
+            await driver.MigrateAsync(new MigrateParams(), Ct);
+            await driver.InsertJobAsync(new InsertJobParams(Job("a")), Ct);
+        }
+
+        var future = SchemaMigrations.Latest + 1;
+        Execute($"INSERT INTO schema_version (version, applied_at) VALUES ({future}, 0)");
+        var before = Snapshot();
+
+        await using (var driver = SqliteDriver.Open(_database.FilePath, _time))
+        {
+            var refused = await Assert.ThrowsAsync<SchemaTooNewException>(() => driver.MigrateAsync(new MigrateParams(), Ct));
+            Assert.Equal((future, SchemaMigrations.Latest), (refused.DatabaseVersion, refused.BinaryVersion));
+            Assert.Equal(new StorageStatus(future, SchemaMigrations.Latest), await driver.GetStatusAsync(Ct));
+        }
+
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public async Task Open_AfterDispose_KeepsEveryCommittedWrite()
+    {
+        JobRecord job;
+        RunRecord claimed;
+        await using (var driver = SqliteDriver.Open(_database.FilePath, _time))
+        {
+            await driver.MigrateAsync(new MigrateParams(), Ct);
+            job = (await driver.InsertJobAsync(new InsertJobParams(Job("a") with { Tags = ["x"] }), Ct)).Job;
+            await driver.InsertRunAsync(new InsertRunParams(Run("r1", "a")), Ct);
+            claimed = Assert.Single((await driver.ClaimRunsAsync(new ClaimRunsParams("node-1", 10, TimeSpan.FromSeconds(30)), Ct)).Runs);
+        }
+
+        await using (var reopened = SqliteDriver.Open(_database.FilePath, _time))
+        {
+            Assert.Equal(new MigrateResult(SchemaMigrations.Latest, SchemaMigrations.Latest), await reopened.MigrateAsync(new MigrateParams(), Ct));
+            var read = await reopened.GetJobAsync(new GetJobParams("a"), Ct);
+            Assert.Equal(["x"], read!.Tags);
+            Assert.Equal(job with { Tags = read.Tags, LastRun = read.LastRun }, read);
+            Assert.Equal("r1", read.LastRun?.Id);
+            Assert.Equal(claimed, await reopened.GetRunAsync(new GetRunParams("r1"), Ct));
+        }
+    }
+
+    [Fact]
+    public async Task Open_NewFileInAMissingFolder_CreatesItInWalMode()
+    {
+        var nested = Path.Combine(_database.Folder, "data", "kron.db");
+
+        await using (var driver = SqliteDriver.Open(Path.Combine(_database.Folder, "data", ".", "kron.db"), _time))
+        {
+            Assert.Equal(nested, driver.DatabasePath);
+            await driver.MigrateAsync(new MigrateParams(), Ct);
+        }
+
+        Assert.Equal(["wal"], Query("PRAGMA journal_mode", nested));
+    }
+
+    [Fact]
+    public async Task Columns_InstantsAndDurations_AreIntegerMicrosecondsSinceTheUnixEpoch()
+    {
+        await using var driver = SqliteDriver.Open(_database.FilePath, _time);
+        await driver.MigrateAsync(new MigrateParams(), Ct);
+        var nextFireAt = DateTimeOffset.UnixEpoch.AddSeconds(1).AddTicks(1_234_567);
+        await driver.InsertJobAsync(new InsertJobParams(Job("a") with { NextFireAt = nextFireAt, Timeout = TimeSpan.FromMilliseconds(1.5), Tags = ["a", "b\"c"] }), Ct);
+
+        var row = Query("SELECT typeof(next_fire_at) || ' ' || next_fire_at || ' ' || typeof(timeout) || ' ' || timeout || ' ' || tags || ' ' || schedule_kind FROM jobs");
+
+        Assert.Equal(["integer 1123456 integer 1500 [\"a\",\"b\\u0022c\"] every"], row);
+    }
+
+    [Fact]
+    public async Task Operations_WithoutNow_UseTheDriversTimeProvider()
+    {
+        await using var driver = SqliteDriver.Open(_database.FilePath, _time);
+        await driver.MigrateAsync(new MigrateParams(), Ct);
+        await driver.InsertJobAsync(new InsertJobParams(Job("a")), Ct);
+        await driver.InsertRunAsync(new InsertRunParams(Run("r1", "a")), Ct);
+        await driver.InsertRunAsync(new InsertRunParams(Run("r2", "a") with { ScheduledFor = T0.AddMinutes(10), ReadyAt = T0.AddMinutes(10) }), Ct);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var claimed = Assert.Single((await driver.ClaimRunsAsync(new ClaimRunsParams("node-1", 10, TimeSpan.FromSeconds(30)), Ct)).Runs);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var rescued = await driver.RescueRunsAsync(new RescueRunsParams(10), Ct);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await driver.DeleteJobAsync(new DeleteJobParams("a"), Ct);
+
+        Assert.Equal((T0.AddMinutes(1), T0.AddMinutes(1).AddSeconds(30)), (claimed.StartedAt, claimed.LeaseExpiresAt));
+        Assert.Equal(new RescueRunsResult(1, 0), rescued);
+        var cancelled = await driver.ListRunsAsync(new ListRunsParams(10, State: RunState.Cancelled), Ct);
+        Assert.Equal([("r2", (DateTimeOffset?)T0.AddMinutes(3)), ("r1", T0.AddMinutes(3))], cancelled.Items.Select(r => (r.Id, r.FinishedAt)));
+    }
+
+    [Fact]
+    public async Task Operations_AfterDispose_ThrowObjectDisposed()
+    {
+        var driver = SqliteDriver.Open(_database.FilePath, _time);
+        await driver.MigrateAsync(new MigrateParams(), Ct);
+        await driver.DisposeAsync();
+        await driver.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => driver.GetStatusAsync(Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => driver.InsertJobAsync(new InsertJobParams(Job("a")), Ct));
+    }
+
+    [Theory]
+    [InlineData(0L, 0L)]
+    [InlineData(9L, 0L)]
+    [InlineData(10L, 1L)]
+    [InlineData(-1L, -1L)]
+    [InlineData(-10L, -1L)]
+    [InlineData(-11L, -2L)]
+    public void Microseconds_FromInstant_TruncatesTowardsThePast(long ticksSinceEpoch, long expectedMicros)
+    {
+        var instant = DateTimeOffset.UnixEpoch.AddTicks(ticksSinceEpoch).ToOffset(TimeSpan.FromHours(-5));
+
+        var micros = Microseconds.FromInstant(instant);
+
+        Assert.Equal(expectedMicros, micros);
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddTicks(expectedMicros * 10), Microseconds.ToInstant(micros));
+        Assert.Equal(TimeSpan.Zero, Microseconds.ToInstant(micros).Offset);
+    }
+
+    private static JobRecord Job(string id) => new()
+    {
+        Id = id,
+        ScheduleKind = ScheduleKind.Every,
+        Every = TimeSpan.FromMinutes(1),
+        Target = """{"type":"noop"}""",
+        NextFireAt = T0,
+        CreatedAt = T0,
+        UpdatedAt = T0,
+    };
+
+    private static RunRecord Run(string id, string jobId) => new()
+    {
+        Id = id,
+        JobId = jobId,
+        ScheduledFor = T0,
+        ReadyAt = T0,
+        Target = """{"type":"noop"}""",
+        CreatedAt = T0,
+    };
+
+    /// <summary>The database file's bytes and the folder's file names (a WAL left behind would show).</summary>
+    private (string Hash, string Files) Snapshot() =>
+        (Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(_database.FilePath))),
+            string.Join(",", Directory.GetFiles(_database.Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal)));
+
+    private string[] Query(string sql, string? path = null)
+    {
+        using var connection = RawConnection(path);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<string>();
+        while (reader.Read())
+        {
+            values.Add(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture) ?? "");
+        }
+
+        return [.. values];
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = RawConnection(null);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>A plain, unpooled connection: closing it really closes the file.</summary>
+    private SqliteConnection RawConnection(string? path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path ?? _database.FilePath, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+}
