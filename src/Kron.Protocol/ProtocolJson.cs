@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Xml;
 
 namespace Kron.Protocol;
@@ -24,7 +25,8 @@ public static class ProtocolJson
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             NumberHandling = JsonNumberHandling.Strict,
-            TypeInfoResolver = ProtocolJsonContext.Default,
+            // Source-generated metadata for the protocol records; reflection for anything else a caller sends.
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(ProtocolJsonContext.Default, new DefaultJsonTypeInfoResolver()),
         };
         options.Converters.Add(new Iso8601DurationConverter());
         return options;

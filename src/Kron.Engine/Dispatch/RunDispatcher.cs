@@ -1,0 +1,362 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using Kron.Core.Model;
+using Kron.Engine.Execution;
+using Kron.Protocol;
+using Kron.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kron.Engine.Dispatch;
+
+/// <summary>
+/// Claims ready runs (leases with a fresh token, highest priority then oldest first), executes them with the
+/// executor of their target type within their timeout, renews their leases while they run, and writes completions in
+/// batches. A completion is accepted by storage only with the run's current lease token, so an attempt that lost its
+/// lease (this node paused too long and the run was rescued) can never overwrite a newer one.
+/// </summary>
+public sealed partial class RunDispatcher : BackgroundService
+{
+    private readonly IStorageDriver _storage;
+    private readonly Dictionary<string, IRunExecutor> _executors;
+    private readonly EngineSignals _signals;
+    private readonly TimeProvider _time;
+    private readonly RunDispatcherOptions _options;
+    private readonly string _nodeId;
+    private readonly ILogger<RunDispatcher> _logger;
+    private readonly ConcurrentDictionary<string, InFlightRun> _inFlight = new();
+    private readonly Channel<RunCompletion> _completions = Channel.CreateUnbounded<RunCompletion>();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly List<RunCompletion> _pending = [];
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    public RunDispatcher(
+        IStorageDriver storage,
+        IEnumerable<IRunExecutor> executors,
+        EngineSignals signals,
+        TimeProvider time,
+        IOptions<RunDispatcherOptions> options,
+        IOptions<NodeOptions> node,
+        ILogger<RunDispatcher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(executors);
+        _storage = storage;
+        _executors = executors.ToDictionary(e => e.TargetType, StringComparer.Ordinal);
+        _signals = signals;
+        _time = time;
+        _options = options.Value;
+        _nodeId = node.Value.NodeId;
+        _logger = logger;
+    }
+
+    /// <summary>Runs executing now on this node.</summary>
+    public int InFlightCount => _inFlight.Count;
+
+    /// <summary>
+    /// Claims as many ready runs as there are free slots and starts executing them (without waiting for them).
+    /// Returns how many it claimed. Tests call it directly, then <see cref="DrainAsync"/>.
+    /// </summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var free = _options.MaxConcurrency - _inFlight.Count;
+        if (free <= 0)
+        {
+            return 0;
+        }
+
+        var claimed = await _storage.ClaimRunsAsync(new ClaimRunsParams(_nodeId, free, _options.LeaseDuration), cancellationToken).ConfigureAwait(false);
+        foreach (var run in claimed.Runs)
+        {
+            var inFlight = new InFlightRun(run, CancellationTokenSource.CreateLinkedTokenSource(_abort.Token));
+            _inFlight[run.Id] = inFlight;
+            LogRunStarted(_logger, run.Id, run.JobId, run.Attempt, run.ScheduledFor);
+            inFlight.Execution = Task.Run(() => ExecuteAsync(inFlight), CancellationToken.None);
+        }
+
+        return claimed.Runs.Count;
+    }
+
+    /// <summary>Waits for every run in flight to finish and writes all pending completions.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(_inFlight.Values.Select(r => r.Execution)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await WriteCompletionsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Renews the leases of the runs in flight; cancels those whose lease was lost. Tests call it directly.</summary>
+    public async Task RenewLeasesAsync(CancellationToken cancellationToken)
+    {
+        var leases = _inFlight.Values.Where(r => r.Run.LeaseToken is not null).Select(r => new RunLease(r.Run.Id, r.Run.LeaseToken!)).ToList();
+        if (leases.Count == 0)
+        {
+            return;
+        }
+
+        var result = await _storage.ExtendLeasesAsync(new ExtendLeasesParams(leases, _options.LeaseDuration), cancellationToken).ConfigureAwait(false);
+        var extended = result.Extended.ToHashSet(StringComparer.Ordinal);
+        foreach (var lease in leases.Where(l => !extended.Contains(l.RunId)))
+        {
+            if (_inFlight.TryGetValue(lease.RunId, out var run))
+            {
+                LogLeaseLost(_logger, lease.RunId);
+                run.LeaseLost = true;
+                await run.Cancellation.CancelAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var writer = Task.Run(() => WriteCompletionsLoopAsync(stoppingToken), CancellationToken.None);
+        var heartbeat = Task.Run(() => HeartbeatLoopAsync(stoppingToken), CancellationToken.None);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var free = _options.MaxConcurrency - _inFlight.Count;
+                var claimed = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                if (claimed > 0 && claimed == free)
+                {
+                    continue;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+#pragma warning disable CA1031 // A loop logs and continues on any error.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogClaimFailed(_logger, e);
+            }
+
+            await _signals.WaitForDispatchAsync(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
+        }
+
+        await StopGracefullyAsync().ConfigureAwait(false);
+        await Task.WhenAll(writer, heartbeat).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _abort.Dispose();
+        _writeGate.Dispose();
+        base.Dispose();
+    }
+
+    private async Task StopGracefullyAsync()
+    {
+        var running = _inFlight.Values.Select(r => r.Execution).ToList();
+        var all = Task.WhenAll(running);
+        if (await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, _time)).ConfigureAwait(false) != all)
+        {
+            LogCancellingAtShutdown(_logger, _inFlight.Count);
+            await _abort.CancelAsync().ConfigureAwait(false);
+            await all.ConfigureAwait(false);
+        }
+
+        _completions.Writer.TryComplete();
+    }
+
+    private async Task ExecuteAsync(InFlightRun inFlight)
+    {
+        var run = inFlight.Run;
+        ExecutionOutcome outcome;
+        using var timeout = new CancellationTokenSource(run.Timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, inFlight.Cancellation.Token);
+        try
+        {
+            var target = JsonSerializer.Deserialize<TargetSpec>(run.Target, ProtocolJson.Options);
+            outcome = target?.Type is { } type && _executors.TryGetValue(type, out var executor)
+                ? await executor.ExecuteAsync(run, target, linked.Token).ConfigureAwait(false)
+                : ExecutionOutcome.Failure($"no executor on this node for target type \"{target?.Type}\"") with { Retryable = false };
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            outcome = ExecutionOutcome.Failure($"timed out after {ProtocolJson.FormatDuration(run.Timeout)}");
+        }
+        catch (OperationCanceledException) when (inFlight.LeaseLost)
+        {
+            Finish(inFlight, null);
+            return;
+        }
+        catch (OperationCanceledException) when (inFlight.Cancellation.IsCancellationRequested)
+        {
+            // Cancelled at shutdown: a run that may have had effects is never relaunched when at most once.
+            outcome = ExecutionOutcome.Failure("interrupted by the node's shutdown");
+            var state = run.Delivery == DeliveryGuarantee.AtMostOnce ? RunState.Lost : RunState.Queued;
+            Finish(inFlight, new RunCompletion(run.Id, run.LeaseToken!, state, state == RunState.Queued ? _time.GetUtcNow() : null, Error: outcome.Error));
+            return;
+        }
+#pragma warning disable CA1031 // Any executor failure is the run's outcome, not the dispatcher's.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            outcome = ExecutionOutcome.Failure($"{e.GetType().Name}: {e.Message}");
+        }
+
+        Finish(inFlight, ToCompletion(run, outcome));
+    }
+
+    private RunCompletion ToCompletion(RunRecord run, ExecutionOutcome outcome)
+    {
+        RunState state;
+        DateTimeOffset? retryAt = null;
+        if (outcome.Succeeded)
+        {
+            state = RunState.Succeeded;
+        }
+        else if (!outcome.Retryable)
+        {
+            state = RunState.Failed;
+        }
+        else if (run.Attempt < run.MaxAttempts)
+        {
+            state = RunState.Queued;
+            retryAt = _time.GetUtcNow() + RetryBackoff.After(run.Attempt);
+        }
+        else
+        {
+            state = RunState.Dead;
+        }
+
+        return new RunCompletion(run.Id, run.LeaseToken!, state, retryAt, outcome.ExitCode, outcome.HttpStatus, outcome.Error, outcome.Output);
+    }
+
+    private void Finish(InFlightRun inFlight, RunCompletion? completion)
+    {
+        if (completion is not null)
+        {
+            LogRunFinished(_logger, completion.RunId, inFlight.Run.JobId, WireNames.Of(completion.State), completion.Error);
+            _completions.Writer.TryWrite(completion);
+        }
+
+        _inFlight.TryRemove(inFlight.Run.Id, out _);
+        inFlight.Cancellation.Dispose();
+        _signals.WakeDispatcher();
+    }
+
+    private async Task WriteCompletionsLoopAsync(CancellationToken stoppingToken)
+    {
+        while (await _completions.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            try
+            {
+                // After stop is requested the last completions are still written: they are what the runs did.
+                await WriteCompletionsAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Keep the completions and try again; the run's lease keeps it safe meanwhile.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogCompletionWriteFailed(_logger, e);
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WriteCompletionsAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (_pending.Count < 512 && _completions.Reader.TryRead(out var completion))
+            {
+                _pending.Add(completion);
+            }
+
+            while (_pending.Count > 0)
+            {
+                var result = await _storage.CompleteRunsAsync(new CompleteRunsParams([.. _pending]), cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < result.Accepted.Count; i++)
+                {
+                    if (!result.Accepted[i])
+                    {
+                        LogStaleCompletion(_logger, _pending[i].RunId);
+                    }
+                }
+
+                _pending.Clear();
+                while (_pending.Count < 512 && _completions.Reader.TryRead(out var completion))
+                {
+                    _pending.Add(completion);
+                }
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken stoppingToken)
+    {
+        // Runs still finishing during the shutdown grace period keep their leases: the grace is shorter than a lease.
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.HeartbeatInterval, _time, stoppingToken).ConfigureAwait(false);
+                await RenewLeasesAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A missed heartbeat is retried; the lease outlives two of them.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogHeartbeatFailed(_logger, e);
+            }
+        }
+    }
+
+    private sealed class InFlightRun(RunRecord run, CancellationTokenSource cancellation)
+    {
+        public RunRecord Run { get; } = run;
+
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        public Task Execution { get; set; } = Task.CompletedTask;
+
+        public volatile bool LeaseLost;
+    }
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Run {RunId} of job {JobId} started (attempt {Attempt}, slot {ScheduledFor:O})")]
+    private static partial void LogRunStarted(ILogger logger, string runId, string jobId, int attempt, DateTimeOffset scheduledFor);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Run {RunId} of job {JobId} is {State}{Error}")]
+    private static partial void LogRunFinishedCore(ILogger logger, string runId, string jobId, string state, string error);
+
+    private static void LogRunFinished(ILogger logger, string runId, string jobId, string state, string? error) =>
+        LogRunFinishedCore(logger, runId, jobId, state, error is null ? string.Empty : $": {error}");
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Error, Message = "Claiming runs failed; retrying")]
+    private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Run {RunId} lost its lease (rescued or taken over); its attempt here is abandoned")]
+    private static partial void LogLeaseLost(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Completion of run {RunId} was rejected: its lease token is no longer current")]
+    private static partial void LogStaleCompletion(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Error, Message = "Writing run completions failed; retrying")]
+    private static partial void LogCompletionWriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Renewing run leases failed; retrying")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Stopping: cancelling {Count} runs still running after the grace period")]
+    private static partial void LogCancellingAtShutdown(ILogger logger, int count);
+}

@@ -1,0 +1,44 @@
+using Kron.Engine.Dispatch;
+using Kron.Engine.Execution;
+using Kron.Engine.Maintenance;
+using Kron.Engine.Scheduling;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Kron.Engine;
+
+/// <summary>The one DI entry point of the engine.</summary>
+public static class EngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the engine's services and options, bound from <c>Kron:Trigger</c>, <c>Kron:Dispatcher</c>,
+    /// <c>Kron:Rescuer</c> and <c>Kron:Cleaner</c> and validated at start. The caller registers the
+    /// <c>IStorageDriver</c>, <see cref="TimeProvider"/> and <see cref="NodeOptions"/>.
+    /// </summary>
+    public static IServiceCollection AddKronEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<JobTriggerOptions>().Bind(configuration.GetSection("Kron:Trigger")).ValidateOnStart();
+        services.AddOptions<RunDispatcherOptions>().Bind(configuration.GetSection("Kron:Dispatcher")).ValidateOnStart();
+        services.AddOptions<RunRescuerOptions>().Bind(configuration.GetSection("Kron:Rescuer")).ValidateOnStart();
+        services.AddOptions<RunCleanerOptions>().Bind(configuration.GetSection("Kron:Cleaner")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JobTriggerOptions>, JobTriggerOptionsValidator>();
+        services.AddSingleton<IValidateOptions<RunDispatcherOptions>, RunDispatcherOptionsValidator>();
+
+        services.AddSingleton<EngineSignals>();
+        services.AddHttpClient<HttpRunExecutor>(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<IRunExecutor>(sp => sp.GetRequiredService<HttpRunExecutor>());
+        services.AddSingleton<IRunExecutor, ShellRunExecutor>();
+        services.AddSingleton<IRunExecutor, NoopRunExecutor>();
+
+        services.AddSingleton<JobTrigger>();
+        services.AddSingleton<RunDispatcher>();
+        services.AddSingleton<RunRescuer>();
+        services.AddSingleton<RunCleaner>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobTrigger>());
+        services.AddHostedService(sp => sp.GetRequiredService<RunDispatcher>());
+        services.AddHostedService(sp => sp.GetRequiredService<RunRescuer>());
+        services.AddHostedService(sp => sp.GetRequiredService<RunCleaner>());
+        return services;
+    }
+}

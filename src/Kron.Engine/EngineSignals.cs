@@ -1,0 +1,45 @@
+using System.Threading.Channels;
+
+namespace Kron.Engine;
+
+/// <summary>
+/// Wake-ups between the API and the engine's loops: a new or changed job may be due soon (trigger), runs became ready
+/// or executor slots freed up (dispatcher). A signal only cuts latency; every loop also wakes on its own interval, so a
+/// lost signal delays nothing beyond that interval.
+/// </summary>
+public sealed class EngineSignals
+{
+    private readonly Channel<bool> _trigger = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _dispatch = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>A job was created or changed: the trigger looks again now.</summary>
+    public void WakeTrigger() => _trigger.Writer.TryWrite(true);
+
+    /// <summary>Runs are ready or slots freed up: the dispatcher claims now.</summary>
+    public void WakeDispatcher() => _dispatch.Writer.TryWrite(true);
+
+    internal Task WaitForTriggerAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
+        WaitAsync(_trigger.Reader, timeout, time, cancellationToken);
+
+    internal Task WaitForDispatchAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
+        WaitAsync(_dispatch.Reader, timeout, time, cancellationToken);
+
+    private static async Task WaitAsync(ChannelReader<bool> reader, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (reader.TryRead(out _) || timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
+        try
+        {
+            await reader.ReadAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The interval passed with no signal: look anyway.
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using Kron.Protocol;
+using Kron.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Kron.Engine.Execution;
+
+/// <summary>
+/// Runs <c>/bin/sh -c command</c> in its own process group (through <c>setsid</c>), so that on timeout or cancellation
+/// the whole group is killed and no child survives. Standard output and error are merged and the last 64 KiB kept;
+/// exit code 0 is success.
+/// </summary>
+/// <remarks>
+/// The working directory is the job's <c>working_directory</c>, or the node's data directory. The environment is the
+/// server's, plus the job's <c>environment</c>, plus <c>KRON_RUN_ID</c>, <c>KRON_JOB_ID</c>,
+/// <c>KRON_SCHEDULED_FOR</c> (RFC 3339), <c>KRON_ATTEMPT</c> and <c>KRON_PAYLOAD</c> (the payload's JSON). With
+/// <c>user</c>, the command runs as that Unix user through <c>runuser</c>, which needs the server to run as root.
+/// </remarks>
+public sealed partial class ShellRunExecutor(IOptions<NodeOptions> node) : IRunExecutor
+{
+    private const string SetSid = "/usr/bin/setsid";
+    private const string RunUser = "/usr/sbin/runuser";
+
+    public string TargetType => "shell";
+
+    public async Task<ExecutionOutcome> ExecuteAsync(RunRecord run, TargetSpec target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(target);
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetFullPath(target.WorkingDirectory ?? node.Value.DataDirectory),
+        };
+
+        if (!Directory.Exists(start.WorkingDirectory))
+        {
+            return ExecutionOutcome.Failure($"working directory {start.WorkingDirectory} does not exist") with { Retryable = false };
+        }
+
+        var arguments = new List<string>();
+        if (target.User is { } user && user != Environment.UserName)
+        {
+            if (Environment.UserName != "root")
+            {
+                return ExecutionOutcome.Failure($"cannot run as user {user}: the server runs as {Environment.UserName}, and running as another user needs root") with { Retryable = false };
+            }
+
+            arguments.AddRange([RunUser, "-u", user, "--"]);
+        }
+
+        arguments.AddRange(["/bin/sh", "-c", target.Command ?? string.Empty]);
+        var ownGroup = File.Exists(SetSid);
+        start.FileName = ownGroup ? SetSid : arguments[0];
+        foreach (var argument in ownGroup ? arguments : arguments.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in target.Environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment["KRON_RUN_ID"] = run.Id;
+        start.Environment["KRON_JOB_ID"] = run.JobId;
+        start.Environment["KRON_SCHEDULED_FOR"] = run.ScheduledFor.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+        start.Environment["KRON_ATTEMPT"] = run.Attempt.ToString(CultureInfo.InvariantCulture);
+        start.Environment["KRON_PAYLOAD"] = run.Payload ?? "null";
+
+        var tail = new OutputTail();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(tail, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(tail, e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return ExecutionOutcome.Failure($"could not start the command: {e.Message}");
+        }
+
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            KillGroup(process, ownGroup);
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+            throw;
+        }
+
+        var output = tail.ToStringOrNull();
+        return process.ExitCode == 0
+            ? new ExecutionOutcome(true, ExitCode: 0, Output: output)
+            : new ExecutionOutcome(false, ExitCode: process.ExitCode, Error: $"command exited with code {process.ExitCode}", Output: output);
+    }
+
+    private static void Append(OutputTail tail, string? line)
+    {
+        if (line is not null)
+        {
+            tail.Append(line + "\n");
+        }
+    }
+
+    private static void KillGroup(Process process, bool ownGroup)
+    {
+        if (ownGroup)
+        {
+            // setsid made the shell a group leader: its pid is the group id, and -pid signals the whole group.
+            _ = NativeMethods.Kill(-process.Id, NativeMethods.SigKill);
+        }
+
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private static partial class NativeMethods
+    {
+        public const int SigKill = 9;
+
+        [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+        public static partial int Kill(int pid, int signal);
+    }
+}

@@ -1,0 +1,73 @@
+using Kron.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kron.Engine.Maintenance;
+
+/// <summary>Options of <see cref="RunRescuer"/>.</summary>
+public sealed class RunRescuerOptions
+{
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often expired leases are looked for.</summary>
+    public TimeSpan Interval { get; set; } = DefaultInterval;
+
+    /// <summary>Runs rescued per pass.</summary>
+    public int BatchSize { get; set; } = 500;
+}
+
+/// <summary>
+/// Finds running runs whose lease expired (their node or worker died mid-run): at-least-once runs go back to the queue
+/// and run again with the same idempotency key; at-most-once runs become <c>lost</c> and are never relaunched.
+/// </summary>
+public sealed partial class RunRescuer(
+    IStorageDriver storage,
+    EngineSignals signals,
+    TimeProvider time,
+    IOptions<RunRescuerOptions> options,
+    ILogger<RunRescuer> logger) : BackgroundService
+{
+    /// <summary>One pass. Tests call it directly.</summary>
+    public async Task<RescueRunsResult> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var result = await storage.RescueRunsAsync(new RescueRunsParams(options.Value.BatchSize), cancellationToken).ConfigureAwait(false);
+        if (result.Requeued > 0 || result.Lost > 0)
+        {
+            LogRescued(logger, result.Requeued, result.Lost);
+            signals.WakeDispatcher();
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                await Task.Delay(options.Value.Interval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A loop logs and continues on any error.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogFailed(logger, e);
+                await Task.Delay(options.Value.Interval, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "Rescued runs whose lease expired: {Requeued} queued again, {Lost} lost (at most once)")]
+    private static partial void LogRescued(ILogger logger, int requeued, int lost);
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "Rescue pass failed; retrying")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

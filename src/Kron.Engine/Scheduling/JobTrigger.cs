@@ -1,0 +1,125 @@
+using Kron.Core.Cron;
+using Kron.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kron.Engine.Scheduling;
+
+/// <summary>
+/// Fires due slots. Each pass loads the jobs whose <c>next_fire_at</c> has come (an index range scan), computes each
+/// job's run slot and next slot in C#, and fires the batch in one transaction: the run is inserted for its slot (at
+/// most one per slot) and <c>next_fire_at</c> moves by compare-and-set, so the run is durable before anything executes
+/// and two writers can never fire the same slot. Between passes it sleeps until the earliest next slot, at most
+/// <see cref="JobTriggerOptions.MaxIdleInterval"/>, or until the API signals a change.
+/// </summary>
+public sealed partial class JobTrigger(
+    IStorageDriver storage,
+    EngineSignals signals,
+    TimeProvider time,
+    IOptions<JobTriggerOptions> options,
+    ILogger<JobTrigger> logger) : BackgroundService
+{
+    private readonly JobTriggerOptions _options = options.Value;
+
+    /// <summary>One pass: fires what is due now. Tests call it directly.</summary>
+    public async Task<TriggerPass> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var due = await storage.GetDueJobsAsync(new GetDueJobsParams(now, _options.BatchSize), cancellationToken).ConfigureAwait(false);
+        if (due.Jobs.Count == 0)
+        {
+            return new TriggerPass(0, false, due.NextFireAfter);
+        }
+
+        var fires = new List<JobFire>(due.Jobs.Count);
+        foreach (var job in due.Jobs)
+        {
+            fires.Add(Fire(job, now));
+        }
+
+        var result = await storage.FireJobsAsync(new FireJobsParams(fires), cancellationToken).ConfigureAwait(false);
+        var fired = result.Fired.Count(f => f);
+        if (fired > 0)
+        {
+            signals.WakeDispatcher();
+        }
+
+        return new TriggerPass(fired, due.Jobs.Count == _options.BatchSize, due.NextFireAfter);
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                var pass = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                if (pass.MoreDue)
+                {
+                    continue;
+                }
+
+                wait = pass.NextFireAt is { } next ? next - time.GetUtcNow() : _options.MaxIdleInterval;
+                wait = wait > _options.MaxIdleInterval ? _options.MaxIdleInterval : wait;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A loop logs and continues on any error: one bad pass must not stop scheduling.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogPassFailed(logger, e);
+                wait = _options.MaxIdleInterval;
+            }
+
+            await signals.WaitForTriggerAsync(wait, time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private JobFire Fire(JobRecord job, DateTimeOffset now)
+    {
+        var dueSlot = job.NextFireAt!.Value;
+        DateTimeOffset runSlot;
+        DateTimeOffset? nextSlot;
+        try
+        {
+            (runSlot, nextSlot) = JobSchedules.Advance(JobSchedules.Of(job), dueSlot, now);
+        }
+        catch (Exception e) when (e is CronFormatException or InvalidOperationException)
+        {
+            // A definition the engine cannot read: stop scheduling it rather than fire it on every pass.
+            LogUnreadableSchedule(logger, job.Id, e.Message);
+            return new JobFire(job.Id, dueSlot, null, null);
+        }
+
+        var run = new RunRecord
+        {
+            Id = Ids.New(time),
+            JobId = job.Id,
+            ScheduledFor = runSlot,
+            ReadyAt = runSlot,
+            MaxAttempts = job.Retries + 1,
+            Priority = job.Priority,
+            Target = job.Target,
+            Payload = job.Payload,
+            Timeout = job.Timeout,
+            Delivery = job.Delivery,
+            CreatedAt = now,
+        };
+        return new JobFire(job.Id, dueSlot, nextSlot, run);
+    }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Trigger pass failed; retrying")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Job {JobId} has a schedule the engine cannot read ({Reason}); it will not fire again until changed")]
+    private static partial void LogUnreadableSchedule(ILogger logger, string jobId, string reason);
+}
+
+/// <summary>What one trigger pass did: slots fired, whether more are due right now, and the next slot after now.</summary>
+public sealed record TriggerPass(int Fired, bool MoreDue, DateTimeOffset? NextFireAt);

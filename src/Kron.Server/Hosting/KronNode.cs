@@ -1,0 +1,132 @@
+using Kron.Engine;
+using Kron.Server.Api;
+using Kron.Server.Jobs;
+using Kron.Storage;
+using Kron.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kron.Server.Hosting;
+
+/// <summary>
+/// A running Kron node: the data directory lock, the migrated storage and the web host with the engine. The single
+/// composition root; <c>kron serve</c> and the tests start nodes through <see cref="StartAsync"/>.
+/// </summary>
+public sealed class KronNode : IAsyncDisposable
+{
+    private readonly DataDirectoryLock _lock;
+
+    private KronNode(DataDirectoryLock dataLock, IStorageDriver storage, WebApplication app)
+    {
+        _lock = dataLock;
+        Storage = storage;
+        App = app;
+    }
+
+    public WebApplication App { get; }
+
+    public IStorageDriver Storage { get; }
+
+    /// <summary>The addresses the node listens on (the real port when the settings asked for port 0).</summary>
+    public IReadOnlyCollection<string> Addresses =>
+        App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    /// <summary>
+    /// Locks the data directory, opens and migrates the database, and starts the host.
+    /// <paramref name="configure"/> lets tests replace parts (a test server, a manual clock, fast options).
+    /// </summary>
+    /// <exception cref="DataDirectoryLockedException">Another process uses the data directory.</exception>
+    /// <exception cref="SchemaTooNewException">The database was migrated by a newer Kron.</exception>
+    public static async Task<KronNode> StartAsync(ServerSettings settings, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var dataLock = DataDirectoryLock.Acquire(settings.DataDirectory);
+        SqliteDriver? storage = null;
+        try
+        {
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+            builder.WebHost.UseUrls(settings.ListenUrl);
+            builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 2 * JobsLimits.MaxBodyBytes);
+            builder.Services.AddSingleton(TimeProvider.System);
+            configure?.Invoke(builder);
+
+            var time = TimeProviderOf(builder.Services);
+            storage = SqliteDriver.Open(settings.DatabasePath, time);
+            await storage.MigrateAsync(new MigrateParams(), cancellationToken).ConfigureAwait(false);
+            builder.Services.AddSingleton<IStorageDriver>(storage);
+            builder.Services.Configure<NodeOptions>(o =>
+            {
+                o.NodeId = settings.NodeId;
+                o.DataDirectory = Path.GetFullPath(settings.DataDirectory);
+            });
+            AddServices(builder);
+
+            var app = builder.Build();
+            MapEndpoints(app);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            return new KronNode(dataLock, storage, app);
+        }
+        catch
+        {
+            if (storage is not null)
+            {
+                await storage.DisposeAsync().ConfigureAwait(false);
+            }
+
+            dataLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the host gracefully (running runs get their grace period), then closes storage and the lock.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync().ConfigureAwait(false);
+        await App.DisposeAsync().ConfigureAwait(false);
+        await Storage.DisposeAsync().ConfigureAwait(false);
+        _lock.Dispose();
+    }
+
+    private static void AddServices(WebApplicationBuilder builder)
+    {
+        builder.Services.AddKronEngine(builder.Configuration);
+        builder.Services.AddSingleton<JobService>();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblems.FillDetail);
+        // Unreadable parameters (limit=many) throw, so that the problem can say which parameter and why.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.Configure<ExceptionHandlerOptions>(o =>
+        {
+            o.StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+            o.SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException;
+        });
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            var protocol = Kron.Protocol.ProtocolJson.Options;
+            o.SerializerOptions.PropertyNamingPolicy = protocol.PropertyNamingPolicy;
+            o.SerializerOptions.DefaultIgnoreCondition = protocol.DefaultIgnoreCondition;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Kron.Protocol.ProtocolJsonContext.Default);
+            foreach (var converter in protocol.Converters)
+            {
+                o.SerializerOptions.Converters.Add(converter);
+            }
+        });
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapHealthApi();
+        app.MapJobsApi();
+        app.MapRunsApi();
+        app.MapCronApi();
+    }
+
+    private static TimeProvider TimeProviderOf(IServiceCollection services) =>
+        services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider))?.ImplementationInstance as TimeProvider ?? TimeProvider.System;
+}

@@ -1,0 +1,140 @@
+using Kron.Engine;
+using Kron.Protocol;
+using Kron.Storage;
+
+namespace Kron.Server.Jobs;
+
+/// <summary>The API's job operations: validation, storage and a wake-up of the trigger for anything that may be due soon.</summary>
+internal sealed class JobService(IStorageDriver storage, EngineSignals signals, TimeProvider time)
+{
+    /// <summary>Attempts of an optimistic update before giving up (only concurrent edits of one job collide).</summary>
+    private const int UpdateAttempts = 5;
+
+    public async Task<JobChange> CreateAsync(JobCreateRequest request, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var job = JobDefinitions.Create(request, Ids.New(time), now, Ids.DefaultShardCount, errors);
+        if (job is null)
+        {
+            return new JobChange(null, Errors: errors);
+        }
+
+        job = job with { NextFireAt = JobDefinitions.FirstSlot(job, now) };
+        var result = await storage.InsertJobAsync(new InsertJobParams(job), cancellationToken).ConfigureAwait(false);
+        if (!result.Created)
+        {
+            return new JobChange(result.Job, Conflict: result.Job.RequestHash != job.RequestHash);
+        }
+
+        signals.WakeTrigger();
+        return new JobChange(result.Job, Created: true);
+    }
+
+    public Task<JobChange> PatchAsync(string id, JobPatchRequest patch, CancellationToken cancellationToken) =>
+        UpdateAsync(id, (job, now, errors) =>
+        {
+            var changed = JobDefinitions.Patch(job, patch, now, errors);
+            if (changed is null)
+            {
+                return null;
+            }
+
+            // A changed schedule starts from now; an unchanged one keeps its next slot (a one-time job that already
+            // fired must not fire again because its name changed).
+            var scheduleChanged = (changed.ScheduleKind, changed.ScheduleTime, changed.Cron, changed.TimeZone, changed.Every) !=
+                (job.ScheduleKind, job.ScheduleTime, job.Cron, job.TimeZone, job.Every);
+            return changed with { NextFireAt = scheduleChanged ? JobDefinitions.FirstSlot(changed, now) : job.NextFireAt };
+        }, cancellationToken);
+
+    public async Task<JobRecord?> SetPausedAsync(string id, bool paused, CancellationToken cancellationToken)
+    {
+        var change = await UpdateAsync(id, (job, now, _) => job.Paused == paused
+            ? job
+            : job with { Paused = paused, UpdatedAt = now, NextFireAt = paused ? job.NextFireAt : JobDefinitions.FirstSlot(job, now) }, cancellationToken).ConfigureAwait(false);
+        return change.Job;
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
+        (await storage.DeleteJobAsync(new DeleteJobParams(id), cancellationToken).ConfigureAwait(false)).Deleted;
+
+    /// <summary>Runs the job now, once, outside its schedule.</summary>
+    public async Task<RunRecord?> TriggerAsync(string id, CancellationToken cancellationToken)
+    {
+        var job = await storage.GetJobAsync(new GetJobParams(id), cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            return null;
+        }
+
+        while (true)
+        {
+            var now = time.GetUtcNow();
+            var run = new RunRecord
+            {
+                Id = Ids.New(time),
+                JobId = job.Id,
+                ScheduledFor = now,
+                Trigger = RunTriggers.Manual,
+                ReadyAt = now,
+                MaxAttempts = job.Retries + 1,
+                Priority = job.Priority,
+                Target = job.Target,
+                Payload = job.Payload,
+                Timeout = job.Timeout,
+                Delivery = job.Delivery,
+                CreatedAt = now,
+            };
+            if ((await storage.InsertRunAsync(new InsertRunParams(run), cancellationToken).ConfigureAwait(false)).Inserted)
+            {
+                signals.WakeDispatcher();
+                return await storage.GetRunAsync(new GetRunParams(run.Id), cancellationToken).ConfigureAwait(false) ?? run;
+            }
+
+            // Another trigger took this very microsecond: take the next one.
+            await Task.Yield();
+        }
+    }
+
+    private async Task<JobChange> UpdateAsync(
+        string id,
+        Func<JobRecord, DateTimeOffset, Dictionary<string, string[]>, JobRecord?> change,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < UpdateAttempts; attempt++)
+        {
+            var job = await storage.GetJobAsync(new GetJobParams(id), cancellationToken).ConfigureAwait(false);
+            if (job is null)
+            {
+                return new JobChange(null, NotFound: true);
+            }
+
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            var changed = change(job, time.GetUtcNow(), errors);
+            if (changed is null)
+            {
+                return new JobChange(job, Errors: errors);
+            }
+
+            if (ReferenceEquals(changed, job))
+            {
+                return new JobChange(job);
+            }
+
+            var result = await storage.UpdateJobAsync(new UpdateJobParams(changed, job.Version), cancellationToken).ConfigureAwait(false);
+            switch (result.Outcome)
+            {
+                case UpdateJobOutcome.Updated:
+                    signals.WakeTrigger();
+                    return new JobChange(result.Job);
+                case UpdateJobOutcome.NotFound:
+                    return new JobChange(null, NotFound: true);
+            }
+        }
+
+        throw new InvalidOperationException($"job {id} kept changing under concurrent updates; try again");
+    }
+}
+
+/// <summary>The result of a job operation: the job, or why not.</summary>
+internal sealed record JobChange(JobRecord? Job, bool Created = false, bool Conflict = false, bool NotFound = false, Dictionary<string, string[]>? Errors = null);

@@ -1,0 +1,76 @@
+using Kron.Protocol;
+
+namespace Kron.Server.Jobs;
+
+/// <summary>Validates a target and normalizes it (defaults filled in, fields of other types rejected).</summary>
+internal static class TargetValidation
+{
+    public static readonly TimeSpan MaxNoopDuration = TimeSpan.FromHours(1);
+
+    public static TargetSpec? Validate(TargetSpec? target, Dictionary<string, string[]> errors)
+    {
+        if (target is null)
+        {
+            JobDefinitions.Add(errors, "target", "a target is required, such as {\"type\": \"http\", \"url\": \"https://example.com/hook\"}, {\"type\": \"shell\", \"command\": \"backup.sh\"} or {\"type\": \"noop\"}");
+            return null;
+        }
+
+        var before = errors.Count;
+        switch (target.Type)
+        {
+            case "http":
+                var validUrl = Uri.TryCreate(target.Url, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps);
+                JobDefinitions.Check(errors, "target.url", !validUrl, "an http target needs an absolute http:// or https:// url");
+                JobDefinitions.Check(errors, "target.method", target.Method is { } m && (m.Length == 0 || !m.All(char.IsAsciiLetter)), "method must be an HTTP method such as POST");
+                Reject(errors, target.Command, "command", "shell");
+                Reject(errors, target.User, "user", "shell");
+                Reject(errors, target.WorkingDirectory, "working_directory", "shell");
+                Reject(errors, target.Environment, "environment", "shell");
+                Reject(errors, target.Duration, "duration", "noop");
+                Reject(errors, target.FailRate, "fail_rate", "noop");
+                RejectQueueFields(errors, target);
+                target = target with { Method = (target.Method ?? "POST").ToUpperInvariant() };
+                break;
+            case "shell":
+                JobDefinitions.Check(errors, "target.command", string.IsNullOrWhiteSpace(target.Command), "a shell target needs a command");
+                JobDefinitions.Check(errors, "target.user", target.User is { } u && (u.Length == 0 || !u.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')), "user must be a Unix user name");
+                JobDefinitions.Check(errors, "target.working_directory", target.WorkingDirectory is { } w && !Path.IsPathFullyQualified(w), "working_directory must be an absolute path");
+                Reject(errors, target.Url, "url", "http");
+                Reject(errors, target.Method, "method", "http");
+                Reject(errors, target.Headers, "headers", "http");
+                Reject(errors, target.Duration, "duration", "noop");
+                Reject(errors, target.FailRate, "fail_rate", "noop");
+                RejectQueueFields(errors, target);
+                break;
+            case "noop":
+                JobDefinitions.Check(errors, "target.duration", target.Duration is { } d && (d < TimeSpan.Zero || d > MaxNoopDuration), "duration must be between PT0S and PT1H");
+                JobDefinitions.Check(errors, "target.fail_rate", target.FailRate is < 0 or > 1 or double.NaN, "fail_rate must be between 0 and 1");
+                Reject(errors, target.Url, "url", "http");
+                Reject(errors, target.Method, "method", "http");
+                Reject(errors, target.Headers, "headers", "http");
+                Reject(errors, target.Command, "command", "shell");
+                Reject(errors, target.User, "user", "shell");
+                Reject(errors, target.WorkingDirectory, "working_directory", "shell");
+                Reject(errors, target.Environment, "environment", "shell");
+                RejectQueueFields(errors, target);
+                break;
+            case "queue":
+                JobDefinitions.Add(errors, "target.type", "queue targets are not available yet on this server; use http, shell or noop");
+                break;
+            default:
+                JobDefinitions.Add(errors, "target.type", $"target type must be one of http, shell, noop (got {(target.Type is null ? "none" : $"\"{target.Type}\"")})");
+                break;
+        }
+
+        return errors.Count == before ? target : null;
+    }
+
+    private static void RejectQueueFields(Dictionary<string, string[]> errors, TargetSpec target)
+    {
+        Reject(errors, target.Queue, "queue", "queue");
+        Reject(errors, target.JobType, "job_type", "queue");
+    }
+
+    private static void Reject(Dictionary<string, string[]> errors, object? value, string field, string type) =>
+        JobDefinitions.Check(errors, $"target.{field}", value is not null, $"{field} belongs to {type} targets only");
+}
