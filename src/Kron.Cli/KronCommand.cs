@@ -14,6 +14,9 @@ internal static class KronCommand
             "Schedules use five-field cron expressions with cronie semantics in any IANA time zone.\n" +
             "Exit codes: 0 success, 1 failure, 2 invalid input.");
         root.Add(CronCommand.Build(console, time));
+        root.Add(ServeCommand.Build(console));
+        root.Add(JobCommands.Build(console));
+        root.Add(RunCommands.Build(console));
         return root;
     }
 

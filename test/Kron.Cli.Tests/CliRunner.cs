@@ -19,7 +19,20 @@ internal static class CliRunner
 
     public static Task<CliResult> RunInProcessAsync(params string[] args) => RunInProcessAsync(null, args);
 
-    public static async Task<CliResult> RunProcessAsync(params string[] args)
+    /// <summary>Runs in process with <paramref name="input"/> as standard input (for <c>--from-json -</c>).</summary>
+    public static async Task<CliResult> RunWithInputAsync(string input, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var reader = new StringReader(input);
+        var console = new CliConsole(output, error) { In = reader };
+        var exitCode = await KronCommand.RunAsync(args, console, new ManualTimeProvider(DefaultNow), CancellationToken.None);
+        return new CliResult(exitCode, output.ToString(), error.ToString());
+    }
+
+    public static Task<CliResult> RunProcessAsync(params string[] args) => RunProcessAsync(new Dictionary<string, string>(), args);
+
+    public static async Task<CliResult> RunProcessAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var kron = Path.Combine(AppContext.BaseDirectory, "kron.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -28,6 +41,11 @@ internal static class CliRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(kron);
         foreach (var arg in args)
         {
@@ -46,4 +64,15 @@ internal static class CliRunner
 internal sealed record CliResult(int ExitCode, string Output, string Error)
 {
     public string[] Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The single line on stderr, asserted to be one line that starts with <c>kron: </c>.</summary>
+    public string ErrorLine
+    {
+        get
+        {
+            var line = Assert.Single(Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("kron: ", line, StringComparison.Ordinal);
+            return line;
+        }
+    }
 }
