@@ -10,6 +10,7 @@ namespace Kron.Benchmarks;
 /// Targets (issue 2): median at most 1 µs in UTC and 3 µs in a DST zone, nothing allocated.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(BenchConfig))]
 public class CronNextOccurrenceBenchmarks
 {
     private const string NewYork = "America/New_York";
@@ -26,21 +27,24 @@ public class CronNextOccurrenceBenchmarks
 
     public static IEnumerable<NextCase> Cases()
     {
+        var order = 0;
         foreach (var zone in new[] { "UTC", NewYork })
         {
             foreach (var expression in CronExpressions.Typical)
             {
-                yield return new NextCase(expression, zone, Ordinary, "");
+                yield return new NextCase(order++, expression, zone, Ordinary, "");
             }
         }
 
         // Spring forward: 2026-03-08 02:00 EST becomes 03:00 EDT (07:00 UTC). Start at 01:59 EST.
-        yield return new NextCase("*/15 * * * *", NewYork, At("2026-03-08T06:59:00Z"), "before spring-forward, R3");
-        yield return new NextCase("30 2 * * *", NewYork, At("2026-03-08T06:59:00Z"), "before spring-forward, R2");
+        yield return new NextCase(order++, "*/15 * * * *", NewYork, At("2026-03-08T06:59:00Z"), "01:59 before spring-forward (R3)");
+        yield return new NextCase(order++, "30 2 * * *", NewYork, At("2026-03-08T06:59:00Z"), "01:59 before spring-forward (R2)");
 
         // Fall back: 2026-11-01 02:00 EDT becomes 01:00 EST (06:00 UTC). Start at 01:50 EDT, in the first pass.
-        yield return new NextCase("*/15 * * * *", NewYork, At("2026-11-01T05:50:00Z"), "before fall-back, R5");
-        yield return new NextCase("@daily", NewYork, At("2026-10-31T12:00:00Z"), "12 h before fall-back");
+        yield return new NextCase(order++, "*/15 * * * *", NewYork, At("2026-11-01T05:50:00Z"), "01:50 EDT before fall-back (R5)");
+
+        // Any start within a day before a backward transition takes the repeated-interval branch of NextAfter.
+        yield return new NextCase(order++, "@daily", NewYork, At("2026-10-31T12:00:00Z"), "18 h before fall-back");
     }
 
     [GlobalSetup]
@@ -60,9 +64,20 @@ public class CronNextOccurrenceBenchmarks
 
     private static DateTimeOffset At(string iso) => DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture);
 
-    /// <summary>One benchmark case; its text is what the summary table shows.</summary>
-    public sealed record NextCase(string Expression, string Zone, DateTimeOffset From, string Note)
+    /// <summary>One benchmark case; its text is what the summary table shows, its order the order of the rows.</summary>
+    public sealed record NextCase(int Order, string Expression, string Zone, DateTimeOffset From, string Note) : IComparable
     {
+        public static bool operator <(NextCase left, NextCase right) => left.CompareTo(right) < 0;
+
+        public static bool operator <=(NextCase left, NextCase right) => left.CompareTo(right) <= 0;
+
+        public static bool operator >(NextCase left, NextCase right) => left.CompareTo(right) > 0;
+
+        public static bool operator >=(NextCase left, NextCase right) => left.CompareTo(right) >= 0;
+
+        /// <summary>BenchmarkDotNet orders rows by a parameter's non-generic <see cref="IComparable"/>.</summary>
+        public int CompareTo(object? obj) => obj is NextCase other ? Order.CompareTo(other.Order) : 1;
+
         public override string ToString()
         {
             var zone = Zone == NewYork ? "NY" : Zone;

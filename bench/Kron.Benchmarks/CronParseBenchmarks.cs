@@ -5,6 +5,7 @@ namespace Kron.Benchmarks;
 
 /// <summary>Parsing typical expressions: the cost paid once per job definition load.</summary>
 [MemoryDiagnoser]
+[Config(typeof(BenchConfig))]
 public class CronParseBenchmarks
 {
     [ParamsSource(nameof(Expressions))]
