@@ -1,0 +1,50 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Kron.Server.Tests;
+
+/// <summary><c>/healthz</c>, <c>/readyz</c> and the OpenAPI document.</summary>
+public sealed class HealthApiTests
+{
+    [Fact]
+    public async Task Healthz_RunningNode_Returns200WithTheNodeId()
+    {
+        await using var node = await TestNode.StartAsync();
+
+        var response = await node.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.Equal("ok", (string?)response.Object["status"]);
+        Assert.Equal("test", (string?)response.Object["node"]);
+    }
+
+    [Fact]
+    public async Task Readyz_MigratedDatabase_Returns200Ready()
+    {
+        await using var node = await TestNode.StartAsync();
+
+        var response = await node.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.Equal("ready", (string?)response.Object["status"]);
+        Assert.StartsWith("ok", (string?)response.Object["checks"]?["database"], StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(node.DataDirectory, "kron.db")));
+    }
+
+    [Fact]
+    public async Task OpenApi_Document_IsJsonDescribingTheJobsApi()
+    {
+        await using var node = await TestNode.StartAsync();
+
+        var response = await node.GetAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        using var document = JsonDocument.Parse(response.Body);
+        var paths = document.RootElement.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/v1/jobs", out var jobs));
+        Assert.True(jobs.TryGetProperty("post", out _));
+        Assert.True(paths.TryGetProperty("/v1/jobs/{id}", out _));
+        Assert.True(paths.TryGetProperty("/v1/runs/{id}", out _));
+        Assert.True(paths.TryGetProperty("/v1/cron/next", out _));
+    }
+}
