@@ -35,11 +35,17 @@ public sealed record JobCreateRequest
     /// <summary>Attempts after the first (default 3).</summary>
     public int? Retries { get; init; }
 
+    /// <summary>Backoff between attempts (default: 1 s doubling up to 5 minutes, full jitter).</summary>
+    public RetrySpec? Retry { get; init; }
+
     /// <summary>Per attempt, ISO 8601 (default <c>PT5M</c>).</summary>
     public TimeSpan? Timeout { get; init; }
 
     /// <summary><c>allow</c> (default), <c>forbid</c> or <c>replace</c>.</summary>
     public string? Concurrency { get; init; }
+
+    /// <summary>With <c>allow</c>: at most this many runs of the job queued or running; further slots are skipped.</summary>
+    public int? MaxConcurrent { get; init; }
 
     /// <summary><c>run_once</c> (default), <c>skip</c> or <c>run_all</c>.</summary>
     public string? Misfire { get; init; }
@@ -89,6 +95,12 @@ public sealed record JobPatchRequest
 
     /// <summary>New retries.</summary>
     public int? Retries { get; init; }
+
+    /// <summary>New backoff.</summary>
+    public RetrySpec? Retry { get; init; }
+
+    /// <summary>New concurrency limit.</summary>
+    public int? MaxConcurrent { get; init; }
 
     /// <summary>New timeout.</summary>
     public TimeSpan? Timeout { get; init; }
@@ -156,6 +168,30 @@ public sealed record TargetSpec
     public double? FailRate { get; init; }
 }
 
+/// <summary>
+/// Backoff between attempts: the delay after the n-th failure is <c>min(max_interval, initial_interval ×
+/// multiplier^(n-1))</c>, jittered (<c>full</c>: anywhere from zero; <c>proportional</c>: from half; <c>none</c>). A
+/// target's <c>Retry-After</c> makes it longer, never shorter. <see cref="Retries"/> may be given here instead of at the
+/// top level.
+/// </summary>
+public sealed record RetrySpec
+{
+    /// <summary>Attempts after the first (the same as the job's <c>retries</c>).</summary>
+    public int? Retries { get; init; }
+
+    /// <summary>Delay after the first failure (default <c>PT1S</c>).</summary>
+    public TimeSpan? InitialInterval { get; init; }
+
+    /// <summary>Longest delay (default <c>PT5M</c>).</summary>
+    public TimeSpan? MaxInterval { get; init; }
+
+    /// <summary>Growth per attempt, at least 1 (default 2).</summary>
+    public double? Multiplier { get; init; }
+
+    /// <summary><c>full</c> (default), <c>proportional</c> or <c>none</c>.</summary>
+    public string? Jitter { get; init; }
+}
+
 /// <summary>A job as the API returns it.</summary>
 public sealed record JobResponse
 {
@@ -189,11 +225,17 @@ public sealed record JobResponse
     /// <summary>Attempts after the first.</summary>
     public int Retries { get; init; }
 
+    /// <summary>Backoff between attempts.</summary>
+    public required RetrySpec Retry { get; init; }
+
     /// <summary>Per-attempt timeout.</summary>
     public TimeSpan Timeout { get; init; }
 
     /// <summary>Concurrency policy.</summary>
     public required string Concurrency { get; init; }
+
+    /// <summary>Concurrency limit with <c>allow</c>.</summary>
+    public int? MaxConcurrent { get; init; }
 
     /// <summary>Misfire policy.</summary>
     public required string Misfire { get; init; }

@@ -99,5 +99,7 @@ public sealed class Iso8601DurationConverter : JsonConverter<TimeSpan>
 [JsonSerializable(typeof(CronNextResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
+[JsonSerializable(typeof(RedriveRequest))]
+[JsonSerializable(typeof(RedriveResponse))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -47,7 +47,38 @@ public sealed record RunResponse
 
     /// <summary>Why the slot was skipped.</summary>
     public string? SkipReason { get; init; }
+
+    /// <summary>Cancellation was asked for while it runs; it stops shortly.</summary>
+    public bool CancelRequested { get; init; }
 }
+
+/// <summary>
+/// <c>POST /v1/runs/retry</c>: redrive finished runs in bulk. At least one of <see cref="JobId"/>, <see cref="Tag"/>,
+/// <see cref="From"/> or <see cref="To"/> is required.
+/// </summary>
+public sealed record RedriveRequest
+{
+    /// <summary>Runs of this job.</summary>
+    public string? JobId { get; init; }
+
+    /// <summary>Runs of jobs with this tag.</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>Slots at or after this instant.</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Slots before this instant.</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Which states to redrive: <c>dead</c> (default), <c>failed</c>, <c>lost</c>, <c>cancelled</c>.</summary>
+    public IReadOnlyList<string>? States { get; init; }
+
+    /// <summary>At most this many (default and maximum 10,000).</summary>
+    public int? Limit { get; init; }
+}
+
+/// <summary>The runs put back in the queue.</summary>
+public sealed record RedriveResponse(int Redriven, IReadOnlyList<string> RunIds);
 
 /// <summary>What an attempt ended with.</summary>
 public sealed record RunOutcome(int? ExitCode, int? HttpStatus, string? Error);

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Kron.Core.Model;
 using Microsoft.Data.Sqlite;
 
@@ -24,13 +22,15 @@ internal static class JobRows
             .Bind("@target", job.Target)
             .Bind("@payload", job.Payload)
             .Bind("@retries", job.Retries)
+            .BindRetry(job.Retry)
             .Bind("@timeout", Microseconds.FromDuration(job.Timeout))
             .Bind("@concurrency", WireEnums.Name(job.Concurrency))
+            .Bind("@max_concurrent", job.MaxConcurrent)
             .Bind("@misfire", WireEnums.Name(job.Misfire))
             .Bind("@starting_deadline", Microseconds.FromDuration(job.StartingDeadline))
             .Bind("@delivery", WireEnums.Name(job.Delivery))
             .Bind("@priority", job.Priority)
-            .Bind("@tags", TagsToJson(job.Tags))
+            .Bind("@tags", JsonStringArray.Write(job.Tags))
             .Bind("@paused", job.Paused ? 1 : 0)
             .Bind("@shard", job.Shard)
             .Bind("@next_fire_at", Microseconds.FromInstant(job.NextFireAt))
@@ -71,13 +71,15 @@ internal static class JobRows
         Target = row.String("target"),
         Payload = row.NullableString("payload"),
         Retries = row.Int32("retries"),
+        Retry = row.Retry(),
         Timeout = row.Duration("timeout"),
         Concurrency = row.Enum<ConcurrencyPolicy>("concurrency"),
+        MaxConcurrent = row.NullableInt32("max_concurrent"),
         Misfire = row.Enum<MisfirePolicy>("misfire"),
         StartingDeadline = row.NullableDuration("starting_deadline"),
         Delivery = row.Enum<DeliveryGuarantee>("delivery"),
         Priority = row.Int32("priority"),
-        Tags = TagsFromJson(row.String("tags")),
+        Tags = JsonStringArray.Read(row.String("tags"), "jobs.tags"),
         Paused = row.Boolean("paused"),
         Shard = row.Int32("shard"),
         NextFireAt = row.NullableInstant("next_fire_at"),
@@ -93,27 +95,4 @@ internal static class JobRows
                 row.Instant("last_run_scheduled_for"),
                 row.NullableInstant("last_run_finished_at")),
     };
-
-    private static string TagsToJson(IReadOnlyList<string> tags)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            foreach (var tag in tags)
-            {
-                writer.WriteStringValue(tag);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    private static string[] TagsFromJson(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return [.. document.RootElement.EnumerateArray().Select(e => e.GetString() ?? throw new InvalidDataException("jobs.tags holds a null tag."))];
-    }
 }

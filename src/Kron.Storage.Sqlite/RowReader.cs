@@ -32,6 +32,8 @@ internal sealed class RowReader
 
     public bool Boolean(string column) => Int64(column) != 0;
 
+    public double Double(string column) => _reader.GetDouble(Ordinal(column));
+
     public DateTimeOffset Instant(string column) => Microseconds.ToInstant(Int64(column));
 
     public DateTimeOffset? NullableInstant(string column) => IsNull(column) ? null : Instant(column);

@@ -23,6 +23,8 @@ internal static class RunRows
             .Bind("@payload", run.Payload)
             .Bind("@timeout", Microseconds.FromDuration(run.Timeout))
             .Bind("@delivery", WireEnums.Name(run.Delivery))
+            .BindRetry(run.Retry)
+            .Bind("@cancel_requested", run.CancelRequested ? 1 : 0)
             .Bind("@lease_owner", run.LeaseOwner)
             .Bind("@lease_token", run.LeaseToken)
             .Bind("@lease_expires_at", Microseconds.FromInstant(run.LeaseExpiresAt))
@@ -69,6 +71,8 @@ internal static class RunRows
         Payload = row.NullableString("payload"),
         Timeout = row.Duration("timeout"),
         Delivery = row.Enum<DeliveryGuarantee>("delivery"),
+        Retry = row.Retry(),
+        CancelRequested = row.Boolean("cancel_requested"),
         LeaseOwner = row.NullableString("lease_owner"),
         LeaseToken = row.NullableString("lease_token"),
         LeaseExpiresAt = row.NullableInstant("lease_expires_at"),

@@ -41,6 +41,9 @@ internal static class SqlQueries
     public static readonly string RunComplete = Get(nameof(RunComplete));
     public static readonly string RunRetry = Get(nameof(RunRetry));
     public static readonly string RunRescue = Get(nameof(RunRescue));
+    public static readonly string RunGetActive = Get(nameof(RunGetActive));
+    public static readonly string RunCancel = Get(nameof(RunCancel));
+    public static readonly string RunRedrive = Get(nameof(RunRedrive));
     public static readonly string RunDeleteFinished = Get(nameof(RunDeleteFinished));
 
     /// <summary>The text of an embedded file, such as <c>Sql/Migrations/0001_initial.sql</c>.</summary>

@@ -6,6 +6,9 @@ namespace Kron.Storage.Sqlite;
 /// <summary>Jobs: Sql/jobs.sql.</summary>
 public sealed partial class SqliteDriver
 {
+    /// <summary>The error of a queued run cancelled by a fire (concurrency policy <c>replace</c>).</summary>
+    private const string ReplacedRunError = "cancelled: replaced by the run for a newer slot";
+
     /// <inheritdoc/>
     public Task<InsertJobResult> InsertJobAsync(InsertJobParams parameters, CancellationToken cancellationToken)
     {
@@ -132,23 +135,26 @@ public sealed partial class SqliteDriver
     }
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A fire's run belongs to another job. Nothing is written then.</exception>
     public Task<FireJobsResult> FireJobsAsync(FireJobsParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         foreach (var fire in parameters.Fires)
         {
-            if (fire.Run is { } run && run.JobId != fire.JobId)
+            if (fire.Runs.FirstOrDefault(r => r.JobId != fire.JobId) is { } stranger)
             {
-                throw new ArgumentException($"The run of job {fire.JobId}'s fire belongs to job {run.JobId}.", nameof(parameters));
+                throw new ArgumentException($"Run {stranger.Id} of job {fire.JobId}'s fire belongs to job {stranger.JobId}.", nameof(parameters));
             }
         }
 
+        var now = Microseconds.FromInstant(NowOr(parameters.Now));
         return WriteAsync(
             async (transaction, ct) =>
             {
                 var fired = new bool[parameters.Fires.Count];
                 using var cas = Command(transaction, SqlQueries.JobFire);
                 using var insert = Command(transaction, SqlQueries.RunInsert);
+                using var cancel = Command(transaction, SqlQueries.RunCancel);
                 for (var i = 0; i < fired.Length; i++)
                 {
                     var fire = parameters.Fires[i];
@@ -157,10 +163,26 @@ public sealed partial class SqliteDriver
                         .Bind("@expected_next_fire_at", Microseconds.FromInstant(fire.ExpectedNextFireAt))
                         .Bind("@new_next_fire_at", Microseconds.FromInstant(fire.NewNextFireAt)));
                     fired[i] = await cas.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
-                    if (fired[i] && fire.Run is { } run)
+                    if (!fired[i])
+                    {
+                        continue;
+                    }
+
+                    foreach (var run in fire.Runs)
                     {
                         SetParameters(insert, p => RunRows.Bind(p, run));
                         await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    }
+
+                    // Only the fired job's runs: an id of another job's run is ignored, not cancelled by mistake.
+                    foreach (var runId in fire.CancelRunIds)
+                    {
+                        SetParameters(cancel, p => p
+                            .Bind("@id", runId)
+                            .Bind("@job_id", fire.JobId)
+                            .Bind("@now", now)
+                            .Bind("@reason", ReplacedRunError));
+                        await cancel.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     }
                 }
 

@@ -56,6 +56,7 @@ public sealed partial class SqliteDriver
             async (transaction, ct) =>
             {
                 var extended = new List<string>();
+                var cancelRequested = new List<string>();
                 using var extend = Command(transaction, SqlQueries.RunExtendLease);
                 foreach (var lease in parameters.Leases)
                 {
@@ -63,13 +64,19 @@ public sealed partial class SqliteDriver
                         .Bind("@id", lease.RunId)
                         .Bind("@lease_token", lease.LeaseToken)
                         .Bind("@lease_expires_at", expiresAt));
-                    if (await extend.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1)
+
+                    // RETURNING cancel_requested: no row, not extended; a row, extended, and 1 if asked to stop.
+                    if (await extend.ExecuteScalarAsync(ct).ConfigureAwait(false) is long requested)
                     {
                         extended.Add(lease.RunId);
+                        if (requested != 0)
+                        {
+                            cancelRequested.Add(lease.RunId);
+                        }
                     }
                 }
 
-                return new ExtendLeasesResult(extended);
+                return new ExtendLeasesResult(extended) { CancelRequested = cancelRequested };
             },
             cancellationToken);
     }
@@ -133,6 +140,7 @@ public sealed partial class SqliteDriver
             {
                 using var rescue = Command(transaction, SqlQueries.RunRescue)
                     .Bind("@now", Microseconds.FromInstant(now))
+                    .Bind("@owner", parameters.Owner)
                     .Bind("@limit", parameters.Limit);
                 int requeued = 0, lost = 0;
                 var reader = await rescue.ExecuteReaderAsync(ct).ConfigureAwait(false);

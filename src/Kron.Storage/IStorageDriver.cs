@@ -63,6 +63,15 @@ public interface IStorageDriver : IAsyncDisposable
     /// <summary>Runs, newest first, by cursor, optionally of one job and in one state.</summary>
     Task<ListRunsResult> ListRunsAsync(ListRunsParams parameters, CancellationToken cancellationToken);
 
+    /// <summary>The queued and running runs of some jobs (for the concurrency policies).</summary>
+    Task<GetActiveRunsResult> GetActiveRunsAsync(GetActiveRunsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Cancels a queued run, or records a cancel request for a running one.</summary>
+    Task<CancelRunResult> CancelRunAsync(CancelRunParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Puts finished runs back in the queue with a fresh set of attempts (dead-letter redrive).</summary>
+    Task<RedriveRunsResult> RedriveRunsAsync(RedriveRunsParams parameters, CancellationToken cancellationToken);
+
     /// <summary>Deletes finished runs past retention.</summary>
     Task<DeleteFinishedRunsResult> DeleteFinishedRunsAsync(DeleteFinishedRunsParams parameters, CancellationToken cancellationToken);
 }

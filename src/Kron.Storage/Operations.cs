@@ -47,12 +47,19 @@ public sealed record GetDueJobsParams(DateTimeOffset Until, int Limit);
 public sealed record GetDueJobsResult(IReadOnlyList<JobRecord> Jobs, DateTimeOffset? NextFireAfter);
 
 /// <summary>
-/// One slot to fire: move <c>next_fire_at</c> from <paramref name="ExpectedNextFireAt"/> to
-/// <paramref name="NewNextFireAt"/> and insert <paramref name="Run"/> (when not null).
+/// One due job to fire: move <c>next_fire_at</c> from <paramref name="ExpectedNextFireAt"/> to
+/// <paramref name="NewNextFireAt"/> and, only if that compare-and-set wins, insert <paramref name="Runs"/> (runs to
+/// execute and slots recorded as skipped; each at most once per slot) and ask the runs in
+/// <see cref="CancelRunIds"/> to stop (concurrency policy <c>replace</c>).
 /// </summary>
-public sealed record JobFire(string JobId, DateTimeOffset ExpectedNextFireAt, DateTimeOffset? NewNextFireAt, RunRecord? Run);
+public sealed record JobFire(string JobId, DateTimeOffset ExpectedNextFireAt, DateTimeOffset? NewNextFireAt, IReadOnlyList<RunRecord> Runs)
+{
+    /// <summary>Runs to cancel with this fire: queued ones become cancelled, running ones get a cancel request.</summary>
+    public IReadOnlyList<string> CancelRunIds { get; init; } = [];
+}
 
-public sealed record FireJobsParams(IReadOnlyList<JobFire> Fires);
+/// <summary>Fires in one transaction. <paramref name="Now"/> stamps the runs a fire cancels (null: the database clock).</summary>
+public sealed record FireJobsParams(IReadOnlyList<JobFire> Fires, DateTimeOffset? Now = null);
 
 /// <summary>Per fire, in order: whether the compare-and-set won (false: another writer moved the job first).</summary>
 public sealed record FireJobsResult(IReadOnlyList<bool> Fired);
@@ -72,8 +79,14 @@ public sealed record RunLease(string RunId, string LeaseToken);
 
 public sealed record ExtendLeasesParams(IReadOnlyList<RunLease> Leases, TimeSpan LeaseDuration, DateTimeOffset? Now = null);
 
-/// <summary>The run ids whose leases were extended; the others were lost to a newer attempt or a rescue.</summary>
-public sealed record ExtendLeasesResult(IReadOnlyList<string> Extended);
+/// <summary>
+/// The run ids whose leases were extended (the others were lost to a newer attempt or a rescue), and those of them
+/// whose cancellation was requested.
+/// </summary>
+public sealed record ExtendLeasesResult(IReadOnlyList<string> Extended)
+{
+    public IReadOnlyList<string> CancelRequested { get; init; } = [];
+}
 
 /// <summary>
 /// The outcome of an attempt. <paramref name="State"/> is final (succeeded, failed, dead, cancelled) or
@@ -94,7 +107,11 @@ public sealed record CompleteRunsParams(IReadOnlyList<RunCompletion> Completions
 /// <summary>Per completion, in order: accepted (the token was current) or rejected as stale.</summary>
 public sealed record CompleteRunsResult(IReadOnlyList<bool> Accepted);
 
-public sealed record RescueRunsParams(int Limit, DateTimeOffset? Now = null);
+/// <summary>
+/// Rescue running runs whose lease expired; with <paramref name="Owner"/>, also every running run leased by that owner
+/// whatever its expiry (a node restarting after a crash knows its old leases are orphans).
+/// </summary>
+public sealed record RescueRunsParams(int Limit, DateTimeOffset? Now = null, string? Owner = null);
 
 /// <summary>Runs returned to the queue (at least once) and runs marked lost (at most once).</summary>
 public sealed record RescueRunsResult(int Requeued, int Lost);
@@ -108,3 +125,46 @@ public sealed record ListRunsResult(IReadOnlyList<RunRecord> Items, string? Next
 public sealed record DeleteFinishedRunsParams(DateTimeOffset FinishedBefore, int Limit);
 
 public sealed record DeleteFinishedRunsResult(int Deleted);
+
+public sealed record GetActiveRunsParams(IReadOnlyList<string> JobIds);
+
+/// <summary>A queued or running run, as the concurrency policies see it.</summary>
+public sealed record ActiveRun(string Id, string JobId, RunState State, DateTimeOffset ScheduledFor);
+
+/// <summary>The queued and running runs of the given jobs.</summary>
+public sealed record GetActiveRunsResult(IReadOnlyList<ActiveRun> Runs);
+
+public sealed record CancelRunParams(string RunId, string Reason, DateTimeOffset? Now = null);
+
+public enum CancelRunOutcome
+{
+    /// <summary>It was queued and is now cancelled.</summary>
+    Cancelled,
+
+    /// <summary>It is running: the request is recorded and its executor stops it.</summary>
+    Requested,
+
+    /// <summary>It had already finished.</summary>
+    AlreadyFinished,
+
+    NotFound,
+}
+
+public sealed record CancelRunResult(CancelRunOutcome Outcome, RunRecord? Run);
+
+/// <summary>
+/// Redrive finished runs (states in <paramref name="States"/>: dead, failed, lost, cancelled) back to the queue: one run
+/// by <paramref name="RunId"/>, or all matching the job, tag and <c>scheduled_for</c> range. Each gets a fresh set of
+/// attempts: attempt + 1, and as many more as it had.
+/// </summary>
+public sealed record RedriveRunsParams(
+    IReadOnlyList<RunState> States,
+    int Limit,
+    string? RunId = null,
+    string? JobId = null,
+    string? Tag = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    DateTimeOffset? Now = null);
+
+public sealed record RedriveRunsResult(IReadOnlyList<string> RunIds);

@@ -40,9 +40,15 @@ public sealed record JobRecord
     /// <summary>Attempts after the first.</summary>
     public int Retries { get; init; }
 
+    /// <summary>Backoff between attempts.</summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
     public TimeSpan Timeout { get; init; } = JobDefaults.Timeout;
 
     public ConcurrencyPolicy Concurrency { get; init; }
+
+    /// <summary>At most this many runs of the job at once (queued or running); a slot beyond it is skipped.</summary>
+    public int? MaxConcurrent { get; init; }
 
     public MisfirePolicy Misfire { get; init; }
 
@@ -113,6 +119,12 @@ public sealed record RunRecord
     public TimeSpan Timeout { get; init; } = JobDefaults.Timeout;
 
     public DeliveryGuarantee Delivery { get; init; }
+
+    /// <summary>Backoff between attempts, fixed when the run was announced.</summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
+    /// <summary>Cancellation was asked for while the run was running; its executor stops it at the next heartbeat.</summary>
+    public bool CancelRequested { get; init; }
 
     public string? LeaseOwner { get; init; }
 

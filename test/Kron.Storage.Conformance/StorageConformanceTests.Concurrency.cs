@@ -25,13 +25,13 @@ public abstract partial class StorageConformanceTests
         {
             for (var slot = 0; slot < 3; slot++)
             {
-                var fires = jobs.Select(j => new JobFire(j.Id, Slot(slot), Slot(slot + 1), NewRun(j.Id, Slot(slot)))).ToList();
+                var fires = jobs.Select(j => new JobFire(j.Id, Slot(slot), Slot(slot + 1), [NewRun(j.Id, Slot(slot))])).ToList();
                 var fired = (await Driver.FireJobsAsync(new FireJobsParams(fires), Ct)).Fired;
                 for (var i = 0; i < fires.Count; i++)
                 {
                     if (fired[i])
                     {
-                        wins.Add((fires[i].JobId, slot, fires[i].Run!.Id));
+                        wins.Add((fires[i].JobId, slot, fires[i].Runs[0].Id));
                     }
                 }
             }
@@ -128,11 +128,11 @@ public abstract partial class StorageConformanceTests
             {
                 for (var slot = 0; slot < 4; slot++)
                 {
-                    var fires = jobs.Select(j => new JobFire(j.Id, T0.AddMinutes(slot), T0.AddMinutes(slot + 1), NewRun(j.Id, T0.AddMinutes(slot)))).ToList();
+                    var fires = jobs.Select(j => new JobFire(j.Id, T0.AddMinutes(slot), T0.AddMinutes(slot + 1), [NewRun(j.Id, T0.AddMinutes(slot))])).ToList();
                     var won = (await Driver.FireJobsAsync(new FireJobsParams(fires), Ct)).Fired;
                     foreach (var fire in fires.Where((_, i) => won[i]))
                     {
-                        fired.Add(fire.Run!.Id);
+                        fired.Add(fire.Runs[0].Id);
                     }
                 }
 

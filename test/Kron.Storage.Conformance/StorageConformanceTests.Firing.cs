@@ -61,7 +61,7 @@ public abstract partial class StorageConformanceTests
         var job = await InsertJobAsync(NewJob() with { NextFireAt = T0.AddMinutes(1) });
         var run = NewRun(job.Id, T0.AddMinutes(1));
 
-        var result = await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0.AddMinutes(1), T0.AddMinutes(2), run)]), Ct);
+        var result = await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0.AddMinutes(1), T0.AddMinutes(2), [run])]), Ct);
 
         Assert.Equal([true], result.Fired);
         var stored = await GetJobAsync(job.Id);
@@ -75,7 +75,7 @@ public abstract partial class StorageConformanceTests
         var job = await InsertJobAsync(NewJob() with { NextFireAt = T0.AddMinutes(2) });
         var run = NewRun(job.Id, T0.AddMinutes(1));
 
-        var result = await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0.AddMinutes(1), T0.AddMinutes(2), run)]), Ct);
+        var result = await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0.AddMinutes(1), T0.AddMinutes(2), [run])]), Ct);
 
         Assert.Equal([false], result.Fired);
         AssertSameJob(job, await GetJobAsync(job.Id));
@@ -90,7 +90,7 @@ public abstract partial class StorageConformanceTests
         await InsertRunsAsync(manual);
         var scheduled = NewRun(job.Id, T0.AddMinutes(1));
 
-        var result = await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0.AddMinutes(1), T0.AddMinutes(2), scheduled)]), Ct);
+        var result = await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0.AddMinutes(1), T0.AddMinutes(2), [scheduled])]), Ct);
 
         Assert.Equal([true], result.Fired);
         Assert.Equal(T0.AddMinutes(2), (await GetJobAsync(job.Id)).NextFireAt);
@@ -104,7 +104,7 @@ public abstract partial class StorageConformanceTests
     {
         var job = await InsertJobAsync(NewJob() with { ScheduleKind = ScheduleKind.At, NextFireAt = T0.AddMinutes(1) });
 
-        var result = await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0.AddMinutes(1), null, null)]), Ct);
+        var result = await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0.AddMinutes(1), null, [])]), Ct);
 
         Assert.Equal([true], result.Fired);
         Assert.Null((await GetJobAsync(job.Id)).NextFireAt);
@@ -127,10 +127,10 @@ public abstract partial class StorageConformanceTests
         var result = await Driver.FireJobsAsync(
             new FireJobsParams(
             [
-                new JobFire(one.Id, T0.AddMinutes(1), T0.AddMinutes(2), first),
-                new JobFire(two.Id, T0, T0.AddMinutes(2), missed),
-                new JobFire(one.Id, T0.AddMinutes(1), T0.AddMinutes(2), duplicate),
-                new JobFire(one.Id, T0.AddMinutes(2), T0.AddMinutes(3), second),
+                new JobFire(one.Id, T0.AddMinutes(1), T0.AddMinutes(2), [first]),
+                new JobFire(two.Id, T0, T0.AddMinutes(2), [missed]),
+                new JobFire(one.Id, T0.AddMinutes(1), T0.AddMinutes(2), [duplicate]),
+                new JobFire(one.Id, T0.AddMinutes(2), T0.AddMinutes(3), [second]),
             ]),
             Ct);
 
@@ -154,8 +154,8 @@ public abstract partial class StorageConformanceTests
         await Assert.ThrowsAnyAsync<Exception>(() => Driver.FireJobsAsync(
             new FireJobsParams(
             [
-                new JobFire(one.Id, T0.AddMinutes(1), T0.AddMinutes(2), good),
-                new JobFire(two.Id, T0.AddMinutes(1), T0.AddMinutes(2), clashingId),
+                new JobFire(one.Id, T0.AddMinutes(1), T0.AddMinutes(2), [good]),
+                new JobFire(two.Id, T0.AddMinutes(1), T0.AddMinutes(2), [clashingId]),
             ]),
             Ct));
 
@@ -181,6 +181,8 @@ public abstract partial class StorageConformanceTests
             Payload = """{"a":[1,2]}""",
             Timeout = TimeSpan.FromTicks(12_345_670),
             Delivery = DeliveryGuarantee.AtMostOnce,
+            Retry = new RetryPolicy(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30), 1.25, RetryJitter.None),
+            CancelRequested = true,
             LeaseOwner = "node-9",
             LeaseToken = "token-1",
             LeaseExpiresAt = T0.AddMinutes(1),

@@ -72,6 +72,82 @@ public sealed class SqliteDriverTests : IDisposable
     }
 
     [Fact]
+    public async Task MigrateAsync_Version1Database_UpgradesKeepingRowsAndFillingTheDefaults()
+    {
+        CreateVersion1Database();
+        var job = Job("a") with
+        {
+            Key = "nightly",
+            Name = "nightly report",
+            Retries = 2,
+            Concurrency = ConcurrencyPolicy.Replace,
+            Delivery = DeliveryGuarantee.AtMostOnce,
+            Tags = ["billing"],
+            Shard = 7,
+            Version = 3,
+        };
+        var dead = Run("r1", "a") with { State = RunState.Dead, Attempt = 3, MaxAttempts = 3, FinishedAt = T0.AddSeconds(5), Error = "HTTP 500", HttpStatus = 500 };
+        var queued = Run("r2", "a") with { ScheduledFor = T0.AddMinutes(1), ReadyAt = T0.AddMinutes(1), Payload = """{"n":1}""" };
+        Execute(
+            """
+            INSERT INTO jobs (id, tenant, key, name, schedule_kind, time_zone, every, target, retries, timeout, concurrency,
+                misfire, delivery, priority, tags, paused, shard, next_fire_at, created_at, updated_at, version)
+            VALUES ('a', 'default', 'nightly', 'nightly report', 'every', 'UTC', 60000000, '{"type":"noop"}', 2, 300000000,
+                'replace', 'run_once', 'at_most_once', 0, '["billing"]', 0, 7, @t0, @t0, @t0, 3);
+            INSERT INTO runs (id, job_id, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority,
+                target, timeout, delivery, finished_at, http_status, error, created_at)
+            VALUES ('r1', 'a', @t0, 'schedule', 3, 3, 'dead', @t0, 0, '{"type":"noop"}', 300000000, 'at_least_once',
+                @t0 + 5000000, 500, 'HTTP 500', @t0);
+            INSERT INTO runs (id, job_id, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority,
+                target, payload, timeout, delivery, created_at)
+            VALUES ('r2', 'a', @t0 + 60000000, 'schedule', 1, 1, 'queued', @t0 + 60000000, 0, '{"type":"noop"}', '{"n":1}',
+                300000000, 'at_least_once', @t0);
+            """,
+            ("@t0", Microseconds.FromInstant(T0)));
+
+        await using var driver = SqliteDriver.Open(_database.FilePath, _time);
+        Assert.Equal(new StorageStatus(1, SchemaMigrations.Latest), await driver.GetStatusAsync(Ct));
+        var result = await driver.MigrateAsync(new MigrateParams(), Ct);
+
+        Assert.Equal(new MigrateResult(1, SchemaMigrations.Latest), result);
+        var read = await driver.GetJobAsync(new GetJobParams("a"), Ct);
+        Assert.Equal(["billing"], read!.Tags);
+        Assert.Equal(job with { Tags = read.Tags, LastRun = new RunSummary("r2", RunState.Queued, T0.AddMinutes(1), null) }, read);
+        Assert.Equal((RetryPolicy.Default, (int?)null), (read.Retry, read.MaxConcurrent));
+        Assert.Equal(dead, await driver.GetRunAsync(new GetRunParams("r1"), Ct));
+        Assert.Equal(queued, await driver.GetRunAsync(new GetRunParams("r2"), Ct));
+        Assert.Equal(["1000000 300000000 2.0 full 0"], Query("SELECT retry_initial_interval || ' ' || retry_max_interval || ' ' || retry_multiplier || ' ' || retry_jitter || ' ' || cancel_requested FROM runs WHERE id = 'r1'"));
+        Assert.Equal(["runs_active"], Query("SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'runs_active'"));
+        Assert.Equal([new ActiveRun("r2", "a", RunState.Queued, T0.AddMinutes(1))], (await driver.GetActiveRunsAsync(new GetActiveRunsParams(["a"]), Ct)).Runs);
+        Assert.Equal(["r1"], (await driver.RedriveRunsAsync(new RedriveRunsParams([RunState.Dead], 10, Tag: "billing", Now: T0.AddHours(1)), Ct)).RunIds);
+    }
+
+    [Fact]
+    public async Task Operations_WithoutNow_CancelAndRedriveUseTheDriversTimeProvider()
+    {
+        await using var driver = SqliteDriver.Open(_database.FilePath, _time);
+        await driver.MigrateAsync(new MigrateParams(), Ct);
+        await driver.InsertJobAsync(new InsertJobParams(Job("a")), Ct);
+        await driver.InsertRunAsync(new InsertRunParams(Run("r1", "a") with { ReadyAt = T0.AddHours(1) }), Ct);
+        await driver.InsertRunAsync(new InsertRunParams(Run("r2", "a") with { ScheduledFor = T0.AddMinutes(1), ReadyAt = T0.AddHours(1) }), Ct);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var cancelled = await driver.CancelRunAsync(new CancelRunParams("r1", "by hand"), Ct);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var fire = new JobFire("a", T0, T0.AddMinutes(5), []) { CancelRunIds = ["r2"] };
+        Assert.Equal([true], (await driver.FireJobsAsync(new FireJobsParams([fire]), Ct)).Fired);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var redriven = await driver.RedriveRunsAsync(new RedriveRunsParams([RunState.Cancelled], 10), Ct);
+
+        Assert.Equal((CancelRunOutcome.Cancelled, (DateTimeOffset?)T0.AddMinutes(1)), (cancelled.Outcome, cancelled.Run?.FinishedAt));
+        Assert.Equal(["r1", "r2"], redriven.RunIds);
+        var runs = await driver.ListRunsAsync(new ListRunsParams(10), Ct);
+        Assert.Equal(
+            [("r2", RunState.Queued, T0.AddMinutes(3), "cancelled: replaced by the run for a newer slot"), ("r1", RunState.Queued, T0.AddMinutes(3), "by hand")],
+            runs.Items.Select(r => (r.Id, r.State, r.ReadyAt, r.Error)));
+    }
+
+    [Fact]
     public async Task Open_AfterDispose_KeepsEveryCommittedWrite()
     {
         JobRecord job;
@@ -215,12 +291,26 @@ public sealed class SqliteDriverTests : IDisposable
         return [.. values];
     }
 
-    private void Execute(string sql)
+    private void Execute(string sql, params (string Name, object Value)[] parameters)
     {
         using var connection = RawConnection(null);
         using var command = connection.CreateCommand();
         command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Bind(name, value);
+        }
+
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>A database as a version-1 binary left it: only migration 0001 applied and recorded.</summary>
+    private void CreateVersion1Database()
+    {
+        var version1 = SchemaMigrations.All.Single(m => m.Version == 1);
+        Execute(SqlQueries.SchemaVersionCreate);
+        Execute(version1.Sql);
+        Execute("INSERT INTO schema_version (version, applied_at) VALUES (1, 0)");
     }
 
     /// <summary>A plain, unpooled connection: closing it really closes the file.</summary>

@@ -95,6 +95,11 @@ public sealed partial class RunDispatcher : BackgroundService
         }
 
         var result = await _storage.ExtendLeasesAsync(new ExtendLeasesParams(leases, _options.LeaseDuration), cancellationToken).ConfigureAwait(false);
+        foreach (var runId in result.CancelRequested)
+        {
+            await CancelInFlightAsync(runId).ConfigureAwait(false);
+        }
+
         var extended = result.Extended.ToHashSet(StringComparer.Ordinal);
         foreach (var lease in leases.Where(l => !extended.Contains(l.RunId)))
         {
@@ -102,8 +107,41 @@ public sealed partial class RunDispatcher : BackgroundService
             {
                 LogLeaseLost(_logger, lease.RunId);
                 run.LeaseLost = true;
-                await run.Cancellation.CancelAsync().ConfigureAwait(false);
+                await TryCancelAsync(run).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Stops a run executing on this node because its cancellation was requested (API cancel, or a newer slot under
+    /// concurrency <c>replace</c>): the process group is killed or the request aborted, and the run ends cancelled.
+    /// Returns false when the run is not executing here (another node stops it at its next heartbeat).
+    /// </summary>
+    public async Task<bool> CancelInFlightAsync(string runId)
+    {
+        if (!_inFlight.TryGetValue(runId, out var run))
+        {
+            return false;
+        }
+
+        run.CancelRequested = true;
+        return await TryCancelAsync(run).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Cancels a run's execution; false when it finished meanwhile (between the lookup and here it may have left
+    /// <c>_inFlight</c> and disposed its token source), since there is nothing left to stop.
+    /// </summary>
+    private static async Task<bool> TryCancelAsync(InFlightRun run)
+    {
+        try
+        {
+            await run.Cancellation.CancelAsync().ConfigureAwait(false);
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
         }
     }
 
@@ -185,6 +223,11 @@ public sealed partial class RunDispatcher : BackgroundService
             Finish(inFlight, null);
             return;
         }
+        catch (OperationCanceledException) when (inFlight.CancelRequested)
+        {
+            Finish(inFlight, new RunCompletion(run.Id, run.LeaseToken!, RunState.Cancelled, Error: "cancelled while running: the execution was stopped"));
+            return;
+        }
         catch (OperationCanceledException) when (inFlight.Cancellation.IsCancellationRequested)
         {
             // Cancelled at shutdown: a run that may have had effects is never relaunched when at most once.
@@ -218,7 +261,9 @@ public sealed partial class RunDispatcher : BackgroundService
         else if (run.Attempt < run.MaxAttempts)
         {
             state = RunState.Queued;
-            retryAt = _time.GetUtcNow() + RetryBackoff.After(run.Attempt);
+#pragma warning disable CA5394 // Not security: jitter spreads retries.
+            retryAt = _time.GetUtcNow() + run.Retry.DelayAfter(run.Attempt, Random.Shared.NextDouble(), outcome.RetryAfter);
+#pragma warning restore CA5394
         }
         else
         {
@@ -331,6 +376,8 @@ public sealed partial class RunDispatcher : BackgroundService
         public Task Execution { get; set; } = Task.CompletedTask;
 
         public volatile bool LeaseLost;
+
+        public volatile bool CancelRequested;
     }
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Run {RunId} of job {JobId} started (attempt {Attempt}, slot {ScheduledFor:O})")]

@@ -17,9 +17,14 @@ public interface IRunExecutor
     Task<ExecutionOutcome> ExecuteAsync(RunRecord run, TargetSpec target, CancellationToken cancellationToken);
 }
 
-/// <summary>What an attempt ended with. <see cref="Retryable"/> false sends a failure straight to failed.</summary>
+/// <summary>
+/// What an attempt ended with. <see cref="Retryable"/> false sends a failure straight to failed; <see cref="RetryAfter"/>
+/// is the target's own request for a delay (HTTP <c>Retry-After</c>).
+/// </summary>
 public sealed record ExecutionOutcome(bool Succeeded, int? ExitCode = null, int? HttpStatus = null, string? Error = null, string? Output = null, bool Retryable = true)
 {
+    public TimeSpan? RetryAfter { get; init; }
+
     public static ExecutionOutcome Success(string? output = null) => new(true, Output: output);
 
     public static ExecutionOutcome Failure(string error, string? output = null) => new(false, Error: error, Output: output);

@@ -12,6 +12,12 @@ namespace Kron.Engine.Execution;
 /// exit code 0 is success.
 /// </summary>
 /// <remarks>
+/// If the server itself dies (even by SIGKILL, when no code of ours runs), the job's processes die with it: a small
+/// wrapper shell starts the command and a watcher that blocks reading the wrapper's standard input, a pipe whose other
+/// end only the server holds. The kernel closes that pipe when the server dies; the watcher then reads end-of-file and
+/// kills the whole process group. While the server lives, the pipe stays open and silent.
+/// </remarks>
+/// <remarks>
 /// The working directory is the job's <c>working_directory</c>, or the node's data directory. The environment is the
 /// server's, plus the job's <c>environment</c>, plus <c>KRON_RUN_ID</c>, <c>KRON_JOB_ID</c>,
 /// <c>KRON_SCHEDULED_FOR</c> (RFC 3339), <c>KRON_ATTEMPT</c> and <c>KRON_PAYLOAD</c> (the payload's JSON). With
@@ -21,6 +27,13 @@ public sealed partial class ShellRunExecutor(IOptions<NodeOptions> node) : IRunE
 {
     private const string SetSid = "/usr/bin/setsid";
     private const string RunUser = "/usr/sbin/runuser";
+
+    // $1 is the job's command. A background list's stdin is /dev/null in a non-interactive shell, so the pipe is kept
+    // as fd 3 for the watcher, whose read returns only when the server's end closes.
+    private const string Wrapper =
+        "exec 3<&0; /bin/sh -c \"$1\" </dev/null 3<&- & child=$!; " +
+        "( read -r _ <&3; kill -KILL 0 ) & watcher=$!; exec 3<&-; " +
+        "wait $child; status=$?; kill $watcher 2>/dev/null; exit $status";
 
     public string TargetType => "shell";
 
@@ -53,7 +66,7 @@ public sealed partial class ShellRunExecutor(IOptions<NodeOptions> node) : IRunE
             arguments.AddRange([RunUser, "-u", user, "--"]);
         }
 
-        arguments.AddRange(["/bin/sh", "-c", target.Command ?? string.Empty]);
+        arguments.AddRange(["/bin/sh", "-c", Wrapper, "kron-run", target.Command ?? string.Empty]);
         var ownGroup = File.Exists(SetSid);
         start.FileName = ownGroup ? SetSid : arguments[0];
         foreach (var argument in ownGroup ? arguments : arguments.Skip(1))
@@ -85,7 +98,7 @@ public sealed partial class ShellRunExecutor(IOptions<NodeOptions> node) : IRunE
             return ExecutionOutcome.Failure($"could not start the command: {e.Message}");
         }
 
-        process.StandardInput.Close();
+        // Standard input stays open and silent until the process ends: it is the watcher's lifeline (see remarks).
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try

@@ -1,4 +1,5 @@
 using Kron.Core.Cron;
+using Kron.Core.Model;
 using Kron.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,10 +33,14 @@ public sealed partial class JobTrigger(
             return new TriggerPass(0, false, due.NextFireAfter);
         }
 
+        var needActive = due.Jobs.Where(j => j.Concurrency != ConcurrencyPolicy.Allow || j.MaxConcurrent is not null).Select(j => j.Id).ToList();
+        var active = needActive.Count == 0
+            ? null
+            : (await storage.GetActiveRunsAsync(new GetActiveRunsParams(needActive), cancellationToken).ConfigureAwait(false)).Runs.ToLookup(r => r.JobId);
         var fires = new List<JobFire>(due.Jobs.Count);
         foreach (var job in due.Jobs)
         {
-            fires.Add(Fire(job, now));
+            fires.Add(Fire(job, now, active is null ? [] : [.. active[job.Id]]));
         }
 
         var result = await storage.FireJobsAsync(new FireJobsParams(fires), cancellationToken).ConfigureAwait(false);
@@ -81,37 +86,18 @@ public sealed partial class JobTrigger(
         }
     }
 
-    private JobFire Fire(JobRecord job, DateTimeOffset now)
+    private JobFire Fire(JobRecord job, DateTimeOffset now, IReadOnlyList<ActiveRun> active)
     {
-        var dueSlot = job.NextFireAt!.Value;
-        DateTimeOffset runSlot;
-        DateTimeOffset? nextSlot;
         try
         {
-            (runSlot, nextSlot) = JobSchedules.Advance(JobSchedules.Of(job), dueSlot, now);
+            return FirePlanner.Plan(job, JobSchedules.Of(job), now, active, _options.MisfireThreshold, () => Ids.New(time));
         }
         catch (Exception e) when (e is CronFormatException or InvalidOperationException)
         {
             // A definition the engine cannot read: stop scheduling it rather than fire it on every pass.
             LogUnreadableSchedule(logger, job.Id, e.Message);
-            return new JobFire(job.Id, dueSlot, null, null);
+            return new JobFire(job.Id, job.NextFireAt!.Value, null, []);
         }
-
-        var run = new RunRecord
-        {
-            Id = Ids.New(time),
-            JobId = job.Id,
-            ScheduledFor = runSlot,
-            ReadyAt = runSlot,
-            MaxAttempts = job.Retries + 1,
-            Priority = job.Priority,
-            Target = job.Target,
-            Payload = job.Payload,
-            Timeout = job.Timeout,
-            Delivery = job.Delivery,
-            CreatedAt = now,
-        };
-        return new JobFire(job.Id, dueSlot, nextSlot, run);
     }
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Trigger pass failed; retrying")]

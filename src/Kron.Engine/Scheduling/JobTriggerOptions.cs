@@ -9,6 +9,11 @@ public sealed class JobTriggerOptions
 
     public static readonly TimeSpan DefaultMaxIdleInterval = TimeSpan.FromSeconds(1);
 
+    public static readonly TimeSpan DefaultMisfireThreshold = TimeSpan.FromSeconds(5);
+
+    /// <summary>A slot later than this is missed, and the job's misfire policy decides whether it runs.</summary>
+    public TimeSpan MisfireThreshold { get; set; } = DefaultMisfireThreshold;
+
     /// <summary>Slots fired per transaction.</summary>
     public int BatchSize { get; set; } = DefaultBatchSize;
 

@@ -20,8 +20,16 @@ internal static class ApiMapping
         Target = JsonSerializer.Deserialize<TargetSpec>(job.Target, ProtocolJson.Options)!,
         Payload = job.Payload is null ? null : JsonSerializer.Deserialize<JsonElement>(job.Payload),
         Retries = job.Retries,
+        Retry = new RetrySpec
+        {
+            InitialInterval = job.Retry.InitialInterval,
+            MaxInterval = job.Retry.MaxInterval,
+            Multiplier = job.Retry.Multiplier,
+            Jitter = WireNames.Of(job.Retry.Jitter),
+        },
         Timeout = job.Timeout,
         Concurrency = WireNames.Of(job.Concurrency),
+        MaxConcurrent = job.MaxConcurrent,
         Misfire = WireNames.Of(job.Misfire),
         StartingDeadline = job.StartingDeadline,
         Delivery = WireNames.Of(job.Delivery),
@@ -52,5 +60,6 @@ internal static class ApiMapping
         Outcome = run.ExitCode is null && run.HttpStatus is null && run.Error is null ? null : new RunOutcome(run.ExitCode, run.HttpStatus, run.Error),
         Output = run.Output,
         SkipReason = run.SkipReason,
+        CancelRequested = run.CancelRequested,
     };
 }

@@ -113,10 +113,15 @@ internal static class JobsApi
         return job is null ? ApiProblems.NotFound("job", id) : TypedResults.Ok(job.ToResponse());
     }
 
-    private static async Task<Results<Accepted<RunResponse>, ProblemHttpResult>> TriggerAsync(string id, JobService service, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<RunResponse>, ProblemHttpResult>> TriggerAsync(string id, bool? force, JobService service, CancellationToken cancellationToken)
     {
-        var run = await service.TriggerAsync(id, cancellationToken);
-        return run is null ? ApiProblems.NotFound("job", id) : TypedResults.Accepted($"/v1/runs/{run.Id}", run.ToResponse());
+        var outcome = await service.TriggerAsync(id, force ?? false, cancellationToken);
+        return outcome switch
+        {
+            { Run: { } run } => TypedResults.Accepted($"/v1/runs/{run.Id}", run.ToResponse()),
+            { Refused: { } why } => ApiProblems.Conflict(why),
+            _ => ApiProblems.NotFound("job", id),
+        };
     }
 
     private static async Task<Results<Ok<Page<RunResponse>>, ProblemHttpResult>> ListRunsAsync(

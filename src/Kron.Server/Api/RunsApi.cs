@@ -1,4 +1,6 @@
 using Kron.Core.Model;
+using Kron.Engine;
+using Kron.Engine.Dispatch;
 using Kron.Protocol;
 using Kron.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -11,12 +13,19 @@ namespace Kron.Server.Api;
 /// <summary><c>/v1/runs</c>: read runs and list them by state (the dead-letter list is <c>?state=dead</c>).</summary>
 internal static class RunsApi
 {
+    public const int MaxRedrive = 10_000;
+
+    private static readonly RunState[] Redrivable = [RunState.Dead, RunState.Failed, RunState.Lost, RunState.Cancelled];
+
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder routes)
     {
         var runs = routes.MapGroup("/v1/runs").WithTags("Runs");
         runs.MapGet("/", (IStorageDriver storage, string? state, string? job_id, string? cursor, int? limit, CancellationToken ct) =>
             ListAsync(storage, job_id, state, cursor, limit, ct));
         runs.MapGet("/{id}", GetAsync);
+        runs.MapPost("/{id}/retry", RetryAsync);
+        runs.MapPost("/{id}/cancel", CancelAsync);
+        runs.MapPost("/retry", RedriveAsync).Accepts<RedriveRequest>("application/json").Produces<RedriveResponse>();
         return routes;
     }
 
@@ -41,6 +50,90 @@ internal static class RunsApi
 
         var page = await storage.ListRunsAsync(new ListRunsParams(pageSize, cursor, jobId, filter), cancellationToken);
         return TypedResults.Ok(new Page<RunResponse>([.. page.Items.Select(r => r.ToResponse())], page.NextCursor));
+    }
+
+    /// <summary>Redrives one dead, failed, lost or cancelled run: queued now, with a fresh set of attempts.</summary>
+    private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> RetryAsync(
+        string id, IStorageDriver storage, EngineSignals signals, CancellationToken cancellationToken)
+    {
+        var run = await storage.GetRunAsync(new GetRunParams(id), cancellationToken);
+        if (run is null)
+        {
+            return ApiProblems.NotFound("run", id);
+        }
+
+        if (!Redrivable.Contains(run.State))
+        {
+            return ApiProblems.Conflict($"run {id} is {WireNames.Of(run.State)}; only dead, failed, lost or cancelled runs can be retried");
+        }
+
+        var result = await storage.RedriveRunsAsync(new RedriveRunsParams(Redrivable, 1, RunId: id), cancellationToken);
+        if (result.RunIds.Count == 0)
+        {
+            return ApiProblems.Conflict($"run {id} changed state meanwhile; look at it again");
+        }
+
+        signals.WakeDispatcher();
+        return TypedResults.Ok((await storage.GetRunAsync(new GetRunParams(id), cancellationToken))!.ToResponse());
+    }
+
+    /// <summary>Bulk redrive by job, tag and slot range.</summary>
+    private static async Task<IResult> RedriveAsync(HttpRequest request, IStorageDriver storage, EngineSignals signals, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ApiProblems.ReadBodyAsync<RedriveRequest>(request, 64 * 1024, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!.JobId is null && body.Tag is null && body.From is null && body.To is null)
+        {
+            return ApiProblems.BadRequest("give at least one of job_id, tag, from or to, so that a bulk retry never redrives more than you meant");
+        }
+
+        var states = new List<RunState>();
+        foreach (var name in body.States ?? ["dead"])
+        {
+            if (!WireNames.TryParse<RunState>(name, out var state) || !Redrivable.Contains(state))
+            {
+                return ApiProblems.BadRequest($"states may hold dead, failed, lost and cancelled, not \"{name}\"");
+            }
+
+            states.Add(state);
+        }
+
+        var limit = body.Limit ?? MaxRedrive;
+        if (limit is < 1 or > MaxRedrive)
+        {
+            return ApiProblems.BadRequest($"limit must be 1-{MaxRedrive}, not {limit}");
+        }
+
+        var result = await storage.RedriveRunsAsync(new RedriveRunsParams(states, limit, JobId: body.JobId, Tag: body.Tag, From: body.From, To: body.To), cancellationToken);
+        if (result.RunIds.Count > 0)
+        {
+            signals.WakeDispatcher();
+        }
+
+        return TypedResults.Ok(new RedriveResponse(result.RunIds.Count, result.RunIds));
+    }
+
+    /// <summary>Cancels a queued run at once, or stops a running one (200 when cancelled, 202 when stopping).</summary>
+    private static async Task<Results<Ok<RunResponse>, Accepted<RunResponse>, ProblemHttpResult>> CancelAsync(
+        string id, IStorageDriver storage, RunDispatcher dispatcher, CancellationToken cancellationToken)
+    {
+        var result = await storage.CancelRunAsync(new CancelRunParams(id, "cancelled through the API"), cancellationToken);
+        switch (result.Outcome)
+        {
+            case CancelRunOutcome.NotFound:
+                return ApiProblems.NotFound("run", id);
+            case CancelRunOutcome.AlreadyFinished:
+                return ApiProblems.Conflict($"run {id} already finished ({WireNames.Of(result.Run!.State)}); nothing to cancel");
+            case CancelRunOutcome.Requested:
+                await dispatcher.CancelInFlightAsync(id);
+                return TypedResults.Accepted($"/v1/runs/{id}", result.Run!.ToResponse());
+            default:
+                return TypedResults.Ok(result.Run!.ToResponse());
+        }
     }
 
     private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(string id, IStorageDriver storage, CancellationToken cancellationToken)

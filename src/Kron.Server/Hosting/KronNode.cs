@@ -56,6 +56,7 @@ public sealed class KronNode : IAsyncDisposable
             var time = TimeProviderOf(builder.Services);
             storage = SqliteDriver.Open(settings.DatabasePath, time);
             await storage.MigrateAsync(new MigrateParams(), cancellationToken).ConfigureAwait(false);
+            await RescueOwnLeasesAsync(storage, settings.NodeId, cancellationToken).ConfigureAwait(false);
             builder.Services.AddSingleton<IStorageDriver>(storage);
             builder.Services.Configure<NodeOptions>(o =>
             {
@@ -88,6 +89,24 @@ public sealed class KronNode : IAsyncDisposable
         await App.DisposeAsync().ConfigureAwait(false);
         await Storage.DisposeAsync().ConfigureAwait(false);
         _lock.Dispose();
+    }
+
+    /// <summary>
+    /// Before the engine starts: runs still leased to this node id were running when a previous process with this id
+    /// died, so nothing runs them now. Rescue them at once (queued again, or lost when at most once) instead of waiting
+    /// for their leases to expire. Done before the dispatcher can claim anything, so no fresh lease is touched.
+    /// </summary>
+    private static async Task RescueOwnLeasesAsync(IStorageDriver storage, string nodeId, CancellationToken cancellationToken)
+    {
+        const int batch = 1000;
+        while (true)
+        {
+            var rescued = await storage.RescueRunsAsync(new RescueRunsParams(batch, Owner: nodeId), cancellationToken).ConfigureAwait(false);
+            if (rescued.Requeued + rescued.Lost < batch)
+            {
+                return;
+            }
+        }
     }
 
     private static void AddServices(WebApplicationBuilder builder)

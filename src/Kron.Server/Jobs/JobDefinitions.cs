@@ -70,6 +70,8 @@ internal static class JobDefinitions
         Target = r.Target,
         Payload = r.Payload,
         Retries = r.Retries,
+        Retry = r.Retry,
+        MaxConcurrent = r.MaxConcurrent,
         Timeout = r.Timeout,
         Concurrency = r.Concurrency,
         Misfire = r.Misfire,
@@ -89,7 +91,21 @@ internal static class JobDefinitions
         Check(errors, "tags", p.Tags is { Count: > MaxTags }, $"at most {MaxTags} tags");
         Check(errors, "tags", p.Tags?.Any(tag => tag.Length is 0 or > MaxNameLength) == true, $"each tag must be 1-{MaxNameLength} characters");
 
+        var retries = p.Retries;
+        if (p.Retry?.Retries is { } nested)
+        {
+            Check(errors, "retry.retries", retries is { } top && top != nested, "retries is given twice with different values; give it once");
+            Check(errors, "retry.retries", nested is < 0 or > MaxRetries, $"retries must be 0-{MaxRetries}");
+            retries ??= nested;
+        }
+
+        var retry = ApplyRetry(job.Retry, p.Retry, errors);
         var concurrency = ParseEnum(errors, "concurrency", p.Concurrency, job.Concurrency);
+        // A stored limit belongs to allow: a patch to forbid or replace drops it (a patch cannot send it as null).
+        var maxConcurrent = p.MaxConcurrent ?? (concurrency == ConcurrencyPolicy.Allow ? job.MaxConcurrent : null);
+        Check(errors, "max_concurrent", p.MaxConcurrent is < 1 or > 10_000, "max_concurrent must be 1-10000");
+        Check(errors, "max_concurrent", maxConcurrent is not null && concurrency != ConcurrencyPolicy.Allow,
+            "max_concurrent goes with concurrency allow; forbid and replace already allow one run at a time");
         var misfire = ParseEnum(errors, "misfire", p.Misfire, job.Misfire);
         var delivery = ParseEnum(errors, "delivery", p.Delivery, job.Delivery);
 
@@ -97,9 +113,11 @@ internal static class JobDefinitions
         {
             Name = p.Name ?? job.Name,
             Payload = p.Payload is { } payload ? payload.GetRawText() : job.Payload,
-            Retries = p.Retries ?? (isCreate ? JobRecordDefaults.Retries : job.Retries),
+            Retries = retries ?? (isCreate ? JobRecordDefaults.Retries : job.Retries),
+            Retry = retry,
             Timeout = p.Timeout ?? job.Timeout,
             Concurrency = concurrency,
+            MaxConcurrent = maxConcurrent,
             Misfire = misfire,
             StartingDeadline = p.StartingDeadline ?? job.StartingDeadline,
             Delivery = delivery,
@@ -163,6 +181,21 @@ internal static class JobDefinitions
         }
 
         return job with { ScheduleKind = ScheduleKind.Cron, Cron = p.Cron!.Trim(), TimeZone = zone ?? "UTC", ScheduleTime = null, Every = null };
+    }
+
+    private static RetryPolicy ApplyRetry(RetryPolicy current, RetrySpec? spec, Dictionary<string, string[]> errors)
+    {
+        if (spec is null)
+        {
+            return current;
+        }
+
+        var jitter = ParseEnum(errors, "retry.jitter", spec.Jitter, current.Jitter);
+        var policy = new RetryPolicy(spec.InitialInterval ?? current.InitialInterval, spec.MaxInterval ?? current.MaxInterval, spec.Multiplier ?? current.Multiplier, jitter);
+        Check(errors, "retry.initial_interval", policy.InitialInterval <= TimeSpan.Zero || policy.InitialInterval > MaxTimeout, "initial_interval must be more than zero and at most P1D");
+        Check(errors, "retry.max_interval", policy.MaxInterval < policy.InitialInterval || policy.MaxInterval > TimeSpan.FromDays(7), "max_interval must be at least initial_interval and at most P7D");
+        Check(errors, "retry.multiplier", policy.Multiplier is < 1 or > 10 or double.NaN, "multiplier must be between 1 and 10");
+        return policy;
     }
 
     private static string? ValidZone(Dictionary<string, string[]> errors, string name)

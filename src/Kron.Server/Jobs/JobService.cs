@@ -1,11 +1,14 @@
+using Kron.Core.Model;
 using Kron.Engine;
+using Kron.Engine.Dispatch;
+using Kron.Engine.Scheduling;
 using Kron.Protocol;
 using Kron.Storage;
 
 namespace Kron.Server.Jobs;
 
 /// <summary>The API's job operations: validation, storage and a wake-up of the trigger for anything that may be due soon.</summary>
-internal sealed class JobService(IStorageDriver storage, EngineSignals signals, TimeProvider time)
+internal sealed class JobService(IStorageDriver storage, EngineSignals signals, RunDispatcher dispatcher, TimeProvider time)
 {
     /// <summary>Attempts of an optimistic update before giving up (only concurrent edits of one job collide).</summary>
     private const int UpdateAttempts = 5;
@@ -58,37 +61,48 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
         (await storage.DeleteJobAsync(new DeleteJobParams(id), cancellationToken).ConfigureAwait(false)).Deleted;
 
-    /// <summary>Runs the job now, once, outside its schedule.</summary>
-    public async Task<RunRecord?> TriggerAsync(string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the job now, once, outside its schedule, under its concurrency policy unless <paramref name="force"/>:
+    /// <c>forbid</c> (or <c>max_concurrent</c> reached) refuses while runs are active, <c>replace</c> cancels them.
+    /// </summary>
+    public async Task<TriggerOutcome> TriggerAsync(string id, bool force, CancellationToken cancellationToken)
     {
         var job = await storage.GetJobAsync(new GetJobParams(id), cancellationToken).ConfigureAwait(false);
         if (job is null)
         {
-            return null;
+            return new TriggerOutcome(null, null);
+        }
+
+        var active = (await storage.GetActiveRunsAsync(new GetActiveRunsParams([job.Id]), cancellationToken).ConfigureAwait(false)).Runs;
+        if (!force && active.Count > 0)
+        {
+            var busy = job.Concurrency == ConcurrencyPolicy.Forbid || (job.Concurrency == ConcurrencyPolicy.Allow && active.Count >= job.MaxConcurrent);
+            if (busy)
+            {
+                return new TriggerOutcome(null, $"job {id} has concurrency {WireNames.Of(job.Concurrency)}{(job.MaxConcurrent is { } m ? $" with max_concurrent {m}" : "")} and run {active[0].Id} is still {WireNames.Of(active[0].State)}; wait for it, or trigger with force=true");
+            }
+        }
+
+        if (job.Concurrency == ConcurrencyPolicy.Replace)
+        {
+            foreach (var run in active)
+            {
+                var cancelled = await storage.CancelRunAsync(new CancelRunParams(run.Id, "cancelled: replaced by a manual trigger"), cancellationToken).ConfigureAwait(false);
+                if (cancelled.Outcome == CancelRunOutcome.Requested)
+                {
+                    await dispatcher.CancelInFlightAsync(run.Id).ConfigureAwait(false);
+                }
+            }
         }
 
         while (true)
         {
             var now = time.GetUtcNow();
-            var run = new RunRecord
-            {
-                Id = Ids.New(time),
-                JobId = job.Id,
-                ScheduledFor = now,
-                Trigger = RunTriggers.Manual,
-                ReadyAt = now,
-                MaxAttempts = job.Retries + 1,
-                Priority = job.Priority,
-                Target = job.Target,
-                Payload = job.Payload,
-                Timeout = job.Timeout,
-                Delivery = job.Delivery,
-                CreatedAt = now,
-            };
+            var run = FirePlanner.NewRun(job, now, now, Ids.New(time)) with { Trigger = RunTriggers.Manual };
             if ((await storage.InsertRunAsync(new InsertRunParams(run), cancellationToken).ConfigureAwait(false)).Inserted)
             {
                 signals.WakeDispatcher();
-                return await storage.GetRunAsync(new GetRunParams(run.Id), cancellationToken).ConfigureAwait(false) ?? run;
+                return new TriggerOutcome(await storage.GetRunAsync(new GetRunParams(run.Id), cancellationToken).ConfigureAwait(false) ?? run, null);
             }
 
             // Another trigger took this very microsecond: take the next one.
@@ -135,6 +149,9 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
         throw new InvalidOperationException($"job {id} kept changing under concurrent updates; try again");
     }
 }
+
+/// <summary>A manual trigger: the run, or why the concurrency policy refused (null, null: no such job).</summary>
+internal sealed record TriggerOutcome(RunRecord? Run, string? Refused);
 
 /// <summary>The result of a job operation: the job, or why not.</summary>
 internal sealed record JobChange(JobRecord? Job, bool Created = false, bool Conflict = false, bool NotFound = false, Dictionary<string, string[]>? Errors = null);

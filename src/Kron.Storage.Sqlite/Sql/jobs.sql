@@ -3,12 +3,14 @@
 
 -- name: JobInsert
 INSERT INTO jobs (
-    id, tenant, key, name, schedule_kind, schedule_time, cron, time_zone, every, target, payload, retries, timeout,
-    concurrency, misfire, starting_deadline, delivery, priority, tags, paused, shard, next_fire_at, created_at,
-    updated_at, version, request_hash
+    id, tenant, key, name, schedule_kind, schedule_time, cron, time_zone, every, target, payload, retries,
+    retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, timeout, concurrency, max_concurrent,
+    misfire, starting_deadline, delivery, priority, tags, paused, shard, next_fire_at, created_at, updated_at, version,
+    request_hash
 ) VALUES (
     @id, @tenant, @key, @name, @schedule_kind, @schedule_time, @cron, @time_zone, @every, @target, @payload, @retries,
-    @timeout, @concurrency, @misfire, @starting_deadline, @delivery, @priority, @tags, @paused, @shard, @next_fire_at,
+    @retry_initial_interval, @retry_max_interval, @retry_multiplier, @retry_jitter, @timeout, @concurrency,
+    @max_concurrent, @misfire, @starting_deadline, @delivery, @priority, @tags, @paused, @shard, @next_fire_at,
     @created_at, @updated_at, @version, @request_hash
 )
 ON CONFLICT (tenant, key) WHERE key IS NOT NULL DO NOTHING;
@@ -45,7 +47,10 @@ LIMIT @limit;
 UPDATE jobs SET
     name = @name, schedule_kind = @schedule_kind, schedule_time = @schedule_time, cron = @cron,
     time_zone = @time_zone, every = @every, target = @target, payload = @payload, retries = @retries,
-    timeout = @timeout, concurrency = @concurrency, misfire = @misfire, starting_deadline = @starting_deadline,
+    retry_initial_interval = @retry_initial_interval, retry_max_interval = @retry_max_interval,
+    retry_multiplier = @retry_multiplier, retry_jitter = @retry_jitter, timeout = @timeout,
+    concurrency = @concurrency, max_concurrent = @max_concurrent, misfire = @misfire,
+    starting_deadline = @starting_deadline,
     delivery = @delivery, priority = @priority, tags = @tags, paused = @paused, shard = @shard,
     next_fire_at = @next_fire_at, updated_at = @updated_at, request_hash = @request_hash,
     version = @expected_version + 1

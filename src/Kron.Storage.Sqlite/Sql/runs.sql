@@ -5,12 +5,14 @@
 -- One slot, one run: a second insert for the slot does nothing.
 INSERT INTO runs (
     id, job_id, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target, payload,
-    timeout, delivery, lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code,
-    http_status, error, output, skip_reason, created_at
+    timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, cancel_requested,
+    lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code, http_status, error, output,
+    skip_reason, created_at
 ) VALUES (
     @id, @job_id, @scheduled_for, @triggered_by, @attempt, @max_attempts, @state, @ready_at, @priority, @target,
-    @payload, @timeout, @delivery, @lease_owner, @lease_token, @lease_expires_at, @started_at, @finished_at, @node,
-    @exit_code, @http_status, @error, @output, @skip_reason, @created_at
+    @payload, @timeout, @delivery, @retry_initial_interval, @retry_max_interval, @retry_multiplier, @retry_jitter,
+    @cancel_requested, @lease_owner, @lease_token, @lease_expires_at, @started_at, @finished_at, @node, @exit_code,
+    @http_status, @error, @output, @skip_reason, @created_at
 )
 ON CONFLICT (job_id, scheduled_for) DO NOTHING;
 
@@ -55,8 +57,10 @@ WHERE id IN (
 RETURNING *;
 
 -- name: RunExtendLease
+-- The heartbeat also carries the answer to "was I asked to stop?".
 UPDATE runs SET lease_expires_at = @lease_expires_at
-WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
+WHERE id = @id AND state = 'running' AND lease_token = @lease_token
+RETURNING cancel_requested;
 
 -- name: RunComplete
 -- A final outcome, accepted only from the current lease holder. Clearing the token rejects a second completion.
@@ -67,30 +71,37 @@ WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
 
 -- name: RunRetry
 -- Back to the queue for the next attempt; the failed attempt's outcome stays visible until the next one ends.
+-- A queued run never carries a cancel request: the request was for the attempt that just ended.
 UPDATE runs SET
     state = 'queued', attempt = attempt + 1, ready_at = @ready_at, exit_code = @exit_code,
     http_status = @http_status, error = @error, output = @output, lease_owner = NULL, lease_token = NULL,
-    lease_expires_at = NULL, started_at = NULL
+    lease_expires_at = NULL, started_at = NULL, cancel_requested = 0
 WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
 
 -- name: RunRescue
--- The holder of an expired lease died or lost touch. At least once: run it again. At most once: the outcome is
--- unknown, so mark it lost rather than risk a second execution. Clearing the token fences off the old holder.
+-- The holder of an expired lease died or lost touch; with @owner (null otherwise), a node restarting after a crash
+-- also gives up every lease its previous life held, expired or not. At least once: run it again. At most once: the
+-- outcome is unknown, so mark it lost rather than risk a second execution. Clearing the token fences off the old
+-- holder; a requeued run drops its cancel request like a retry does.
+-- The OR cannot seek the expired range of runs_lease, so this walks the running runs in lease order up to @limit:
+-- running runs are few (executor slots bound them), and the walk needs no sort.
 UPDATE runs SET
     state = CASE delivery WHEN 'at_most_once' THEN 'lost' ELSE 'queued' END,
     attempt = CASE delivery WHEN 'at_most_once' THEN attempt ELSE attempt + 1 END,
     ready_at = CASE delivery WHEN 'at_most_once' THEN ready_at ELSE @now END,
     started_at = CASE delivery WHEN 'at_most_once' THEN started_at ELSE NULL END,
     finished_at = CASE delivery WHEN 'at_most_once' THEN @now ELSE NULL END,
-    error = CASE delivery
-        WHEN 'at_most_once' THEN 'lease of ' || coalesce(lease_owner, '?') || ' expired: outcome unknown; '
-            || 'at_most_once, so it will not be relaunched'
-        ELSE 'lease of ' || coalesce(lease_owner, '?') || ' expired; queued again for attempt ' || (attempt + 1)
-    END,
+    error = 'lease of ' || coalesce(lease_owner, '?')
+        || CASE WHEN lease_expires_at < @now THEN ' expired' ELSE ' abandoned: its owner restarted' END
+        || CASE delivery
+            WHEN 'at_most_once' THEN ': outcome unknown; at_most_once, so it will not be relaunched'
+            ELSE '; queued again for attempt ' || (attempt + 1)
+        END,
+    cancel_requested = CASE delivery WHEN 'at_most_once' THEN cancel_requested ELSE 0 END,
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
 WHERE id IN (
     SELECT id FROM runs INDEXED BY runs_lease
-    WHERE state = 'running' AND lease_expires_at < @now
+    WHERE state = 'running' AND (lease_expires_at < @now OR lease_owner = @owner)
     ORDER BY lease_expires_at, id
     LIMIT @limit
 )
@@ -104,3 +115,46 @@ WHERE id IN (
     ORDER BY finished_at, id
     LIMIT @limit
 );
+
+-- name: RunGetActive
+-- @job_ids is a JSON array of job ids.
+SELECT id, job_id, state, scheduled_for FROM runs INDEXED BY runs_active
+WHERE job_id IN (SELECT value FROM json_each(@job_ids)) AND state IN ('queued', 'running')
+ORDER BY job_id, scheduled_for, id;
+
+-- name: RunCancel
+-- Queued: cancelled now, with the reason as its error. Running: only a request, which the lease holder sees at its
+-- next heartbeat and acts on (the run stays running until it completes). Final: untouched, so nothing is returned.
+-- @job_id (or null) confines a fire's cancellations to the fired job's runs.
+UPDATE runs SET
+    state = CASE state WHEN 'queued' THEN 'cancelled' ELSE state END,
+    finished_at = CASE state WHEN 'queued' THEN @now ELSE finished_at END,
+    error = CASE state WHEN 'queued' THEN @reason ELSE error END,
+    cancel_requested = CASE state WHEN 'running' THEN 1 ELSE cancel_requested END
+WHERE id = @id AND state IN ('queued', 'running') AND (@job_id IS NULL OR job_id = @job_id)
+RETURNING *;
+
+-- name: RunRedrive
+-- Finished runs back to the queue with a fresh set of attempts: as many more as the run had (SET reads the old
+-- attempt and max_attempts). The last attempt's outcome (error, exit code, status, output) stays visible until the
+-- next attempt ends; lease, start, finish, skip reason and cancel request are cleared, and the lease token was
+-- already cleared when the run finished, so an old holder stays fenced off.
+-- @states is a JSON array of final states; the other filters are null when not asked for. An operator's occasional
+-- query, so "@x IS NULL OR" filters are fine here: the state IN list seeks runs_state.
+UPDATE runs SET
+    state = 'queued', ready_at = @now, attempt = attempt + 1, max_attempts = attempt + max_attempts,
+    lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, started_at = NULL, finished_at = NULL,
+    skip_reason = NULL, cancel_requested = 0
+WHERE id IN (
+    SELECT r.id FROM runs AS r
+    WHERE r.state IN (SELECT value FROM json_each(@states))
+      AND (@run_id IS NULL OR r.id = @run_id)
+      AND (@job_id IS NULL OR r.job_id = @job_id)
+      AND (@tag IS NULL OR EXISTS (
+          SELECT 1 FROM jobs AS j, json_each(j.tags) AS t WHERE j.id = r.job_id AND t.value = @tag))
+      AND (@from IS NULL OR r.scheduled_for >= @from)
+      AND (@to IS NULL OR r.scheduled_for < @to)
+    ORDER BY r.scheduled_for, r.id
+    LIMIT @limit
+)
+RETURNING id, scheduled_for;

@@ -1,0 +1,211 @@
+using System.Globalization;
+using Kron.Core.Model;
+using Kron.Core.Scheduling;
+using Kron.Storage;
+
+namespace Kron.Engine.Scheduling;
+
+/// <summary>
+/// Decides, purely, what firing a due job does: which slots run and which are recorded as skipped (misfire policy,
+/// starting deadline, concurrency policy), which running runs are replaced, and the next slot.
+/// </summary>
+/// <remarks>
+/// <para>Slots due within <c>misfireThreshold</c> of now are on time and all run. Older ones were missed (downtime, a
+/// paused job): <c>run_once</c> runs only the most recent missed slot, and only when no on-time slot runs;
+/// <c>skip</c> runs none; <c>run_all</c> runs the most recent <see cref="MaxBackfill"/>, oldest first. A slot older
+/// than the starting deadline never runs. Then the concurrency policy: <c>allow</c> (with <c>max_concurrent</c>, at
+/// most that many queued or running), <c>forbid</c> (nothing new while one is active), <c>replace</c> (active runs
+/// are cancelled, the newest slot runs).</para>
+/// <para>Every slot not run is recorded as a <c>skipped</c> run with its reason, so a user can see what did not
+/// happen and why; after a very long outage the oldest of them are summarized in one reason instead.</para>
+/// </remarks>
+public static class FirePlanner
+{
+    /// <summary>At most this many missed slots run under <c>run_all</c>.</summary>
+    public const int MaxBackfill = 100;
+
+    /// <summary>At most this many slots are enumerated and recorded per fire; older ones are counted, not listed.</summary>
+    public const int MaxSlots = 1000;
+
+    public static JobFire Plan(JobRecord job, Schedule schedule, DateTimeOffset now, IReadOnlyList<ActiveRun> active, TimeSpan misfireThreshold, Func<string> newId)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(active);
+        ArgumentNullException.ThrowIfNull(newId);
+        var (slots, omitted) = DueSlots(schedule, job.NextFireAt!.Value, now);
+        var nextSlot = schedule.GetNextOccurrence(now);
+        var decisions = slots.Select(s => new Decision(s)).ToList();
+
+        ApplyMisfire(job, decisions, now, misfireThreshold);
+        var cancel = ApplyConcurrency(job, decisions, active);
+
+        var runs = new List<RunRecord>(decisions.Count);
+        foreach (var decision in decisions)
+        {
+            var run = NewRun(job, decision.Slot, now, newId());
+            runs.Add(decision.SkipReason is null ? run : run with { State = RunState.Skipped, SkipReason = decision.SkipReason, FinishedAt = now });
+        }
+
+        if (omitted > 0 && runs.Count > 0 && runs[0].State == RunState.Skipped)
+        {
+            runs[0] = runs[0] with { SkipReason = string.Create(CultureInfo.InvariantCulture, $"{runs[0].SkipReason} (and {omitted} earlier slots, not listed)") };
+        }
+
+        return new JobFire(job.Id, job.NextFireAt!.Value, nextSlot, runs) { CancelRunIds = cancel };
+    }
+
+    /// <summary>A run for a slot, with what it executes fixed now.</summary>
+    public static RunRecord NewRun(JobRecord job, DateTimeOffset slot, DateTimeOffset now, string id)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return new RunRecord
+        {
+            Id = id,
+            JobId = job.Id,
+            ScheduledFor = slot,
+            ReadyAt = slot,
+            MaxAttempts = job.Retries + 1,
+            Priority = job.Priority,
+            Target = job.Target,
+            Payload = job.Payload,
+            Timeout = job.Timeout,
+            Delivery = job.Delivery,
+            Retry = job.Retry,
+            CreatedAt = now,
+        };
+    }
+
+    private static (List<DateTimeOffset> Slots, long Omitted) DueSlots(Schedule schedule, DateTimeOffset due, DateTimeOffset now)
+    {
+        var slots = new List<DateTimeOffset>();
+        if (schedule is OneTimeSchedule || !(schedule.GetNextOccurrence(due) is { } second && second <= now))
+        {
+            slots.Add(due); // the usual case: one slot is due
+            return (slots, 0);
+        }
+
+        // Enumerate from the newest backwards when there are many, so the most recent slots are the ones listed.
+        var latest = LatestAtOrBefore(schedule, due, now);
+        for (DateTimeOffset? slot = latest; slot is { } s && s >= due && slots.Count < MaxSlots; slot = Previous(schedule, s))
+        {
+            slots.Add(s);
+        }
+
+        slots.Reverse();
+        var omitted = slots.Count == MaxSlots && slots[0] > due ? EstimateBetween(schedule, due, slots[0]) : 0;
+        return (slots, omitted);
+    }
+
+    private static DateTimeOffset LatestAtOrBefore(Schedule schedule, DateTimeOffset due, DateTimeOffset now) => schedule switch
+    {
+        CronSchedule cron => cron.Expression.GetPreviousOccurrence(now.AddTicks(1), cron.Zone) is { } p && p >= due ? p : due,
+        IntervalSchedule every => due.AddTicks((now - due).Ticks / every.Interval.Ticks * every.Interval.Ticks),
+        _ => due,
+    };
+
+    private static DateTimeOffset? Previous(Schedule schedule, DateTimeOffset slot) => schedule switch
+    {
+        CronSchedule cron => cron.Expression.GetPreviousOccurrence(slot, cron.Zone),
+        IntervalSchedule every => slot - every.Interval,
+        _ => null,
+    };
+
+    private static long EstimateBetween(Schedule schedule, DateTimeOffset from, DateTimeOffset before)
+    {
+        if (schedule is IntervalSchedule every)
+        {
+            return (before - from).Ticks / every.Interval.Ticks;
+        }
+
+        long count = 0;
+        for (DateTimeOffset? slot = from; slot is { } s && s < before && count < 1_000_000; slot = schedule.GetNextOccurrence(s))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static void ApplyMisfire(JobRecord job, List<Decision> decisions, DateTimeOffset now, TimeSpan threshold)
+    {
+        var onTime = decisions.Count(d => now - d.Slot <= threshold);
+        var missed = decisions.Where(d => now - d.Slot > threshold).ToList();
+        for (var i = 0; i < missed.Count; i++)
+        {
+            var isLatest = i == missed.Count - 1;
+            missed[i].SkipReason = job.Misfire switch
+            {
+                MisfirePolicy.RunOnce when isLatest && onTime == 0 => null,
+                MisfirePolicy.RunOnce => "missed while Kron was down or the job paused; misfire run_once ran a later slot instead",
+                MisfirePolicy.Skip => "missed while Kron was down or the job paused; misfire skip",
+                _ when missed.Count - i <= MaxBackfill => null,
+                _ => $"missed while Kron was down or the job paused; misfire run_all backfills at most {MaxBackfill} slots",
+            };
+        }
+
+        foreach (var decision in decisions.Where(d => d.SkipReason is null))
+        {
+            if (job.StartingDeadline is { } deadline && now - decision.Slot > deadline)
+            {
+                decision.SkipReason = $"missed its starting deadline: {FormatLate(now - decision.Slot)} late, starting_deadline is {Kron.Protocol.ProtocolJson.FormatDuration(deadline)}";
+            }
+        }
+    }
+
+    private static List<string> ApplyConcurrency(JobRecord job, List<Decision> decisions, IReadOnlyList<ActiveRun> active)
+    {
+        var toRun = decisions.Where(d => d.SkipReason is null).ToList();
+        switch (job.Concurrency)
+        {
+            case ConcurrencyPolicy.Forbid:
+                var busy = active.Count > 0;
+                foreach (var decision in toRun)
+                {
+                    if (busy)
+                    {
+                        decision.SkipReason = active.Count > 0
+                            ? $"concurrency forbid: run {active[0].Id} is still {WireNames.Of(active[0].State)}"
+                            : "concurrency forbid: an earlier slot of this fire runs";
+                    }
+
+                    busy = true;
+                }
+
+                return [];
+            case ConcurrencyPolicy.Replace when toRun.Count > 0:
+                foreach (var decision in toRun.Take(toRun.Count - 1))
+                {
+                    decision.SkipReason = "concurrency replace: a newer slot replaced it";
+                }
+
+                return [.. active.Select(a => a.Id)];
+            case ConcurrencyPolicy.Allow when job.MaxConcurrent is { } max:
+                var count = active.Count;
+                foreach (var decision in toRun)
+                {
+                    if (count >= max)
+                    {
+                        decision.SkipReason = $"max_concurrent {max} reached: {count} runs of this job are queued or running";
+                    }
+                    else
+                    {
+                        count++;
+                    }
+                }
+
+                return [];
+            default:
+                return [];
+        }
+    }
+
+    private static string FormatLate(TimeSpan late) => Kron.Protocol.ProtocolJson.FormatDuration(TimeSpan.FromSeconds(Math.Round(late.TotalSeconds)));
+
+    private sealed class Decision(DateTimeOffset slot)
+    {
+        public DateTimeOffset Slot { get; } = slot;
+
+        public string? SkipReason { get; set; }
+    }
+}
