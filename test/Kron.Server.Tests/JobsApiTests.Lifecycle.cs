@@ -175,7 +175,7 @@ public sealed partial class JobsApiTests
     }
 
     [Fact]
-    public async Task Pause_DueJob_DoesNotFireAndResumeRecomputesNextFireAt()
+    public async Task Pause_DueJob_DoesNotFireAndResumeAppliesTheMisfirePolicy()
     {
         var clock = new ManualTimeProvider(T0);
         await using var node = await TestNode.StartAsync(clock);
@@ -197,8 +197,16 @@ public sealed partial class JobsApiTests
 
         Assert.Equal(HttpStatusCode.OK, resumed.Status);
         Assert.False((bool)resumed.Object["paused"]!);
-        Assert.Equal(T0.AddHours(3), resumed.Object["next_fire_at"].Instant());
-        Assert.Equal(0, (await node.Service<JobTrigger>().RunOnceAsync(CancellationToken.None)).Fired);
+        Assert.Equal(T0.AddHours(1), resumed.Object["next_fire_at"].Instant());
+
+        // run_once: the 19:00 slot runs, the 18:00 slot missed while paused is recorded as skipped.
+        Assert.Equal(1, (await node.Service<JobTrigger>().RunOnceAsync(CancellationToken.None)).Fired);
+        var runs = (await node.GetAsync($"/v1/jobs/{id}/runs")).Object["items"]!.AsArray();
+        Assert.Equal(2, runs.Count);
+        var skipped = Assert.Single(runs, r => (string?)r!["state"] == "skipped");
+        Assert.Equal(T0.AddHours(1), skipped!["scheduled_for"].Instant());
+        Assert.Contains("run_once", (string?)skipped["skip_reason"], StringComparison.Ordinal);
+        Assert.Single(runs, r => r!["scheduled_for"].Instant() == T0.AddHours(2) && (string?)r["state"] != "skipped");
         (await node.PostAsync("/v1/jobs/nope/pause")).Problem(HttpStatusCode.NotFound);
         (await node.PostAsync("/v1/jobs/nope/resume")).Problem(HttpStatusCode.NotFound);
     }

@@ -50,11 +50,16 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
             return changed with { NextFireAt = scheduleChanged ? JobDefinitions.FirstSlot(changed, now) : job.NextFireAt };
         }, cancellationToken);
 
+    /// <summary>
+    /// Pauses or resumes a job. <c>next_fire_at</c> is kept: on resume the slots missed while paused are due, and the
+    /// trigger applies the job's misfire policy to them (run the latest, skip, or backfill), recording every slot it
+    /// does not run as skipped.
+    /// </summary>
     public async Task<JobRecord?> SetPausedAsync(string id, bool paused, CancellationToken cancellationToken)
     {
         var change = await UpdateAsync(id, (job, now, _) => job.Paused == paused
             ? job
-            : job with { Paused = paused, UpdatedAt = now, NextFireAt = paused ? job.NextFireAt : JobDefinitions.FirstSlot(job, now) }, cancellationToken).ConfigureAwait(false);
+            : job with { Paused = paused, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
         return change.Job;
     }
 
