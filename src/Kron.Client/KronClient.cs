@@ -163,7 +163,43 @@ public sealed class KronClient : IDisposable
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The new run.</returns>
     public Task<RunResponse> TriggerJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        SendForAsync<RunResponse>(HttpMethod.Post, JobPath(jobId) + "/trigger", null, cancellationToken);
+        TriggerJobAsync(jobId, force: false, cancellationToken);
+
+    /// <summary><c>POST /v1/jobs/{id}/trigger</c>: runs the job now, once, outside its schedule.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="force">Run even when the job's concurrency policy (<c>forbid</c>, <c>max_concurrent</c>) would refuse.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The new run.</returns>
+    /// <exception cref="KronApiException">With <see cref="HttpStatusCode.Conflict"/> when the concurrency policy refuses without <paramref name="force"/>.</exception>
+    public Task<RunResponse> TriggerJobAsync(string jobId, bool force, CancellationToken cancellationToken = default) =>
+        SendForAsync<RunResponse>(HttpMethod.Post, WithQuery(JobPath(jobId) + "/trigger", ("force", force ? "true" : null)), null, cancellationToken);
+
+    /// <summary><c>POST /v1/runs/{id}/retry</c>: puts a dead, failed, lost or cancelled run back in the queue for another attempt.</summary>
+    /// <param name="runId">The run's id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The run, queued again.</returns>
+    /// <exception cref="KronApiException">With <see cref="HttpStatusCode.Conflict"/> when the run is not in a state that can be retried.</exception>
+    public Task<RunResponse> RetryRunAsync(string runId, CancellationToken cancellationToken = default) =>
+        SendForAsync<RunResponse>(HttpMethod.Post, RunPath(runId) + "/retry", null, cancellationToken);
+
+    /// <summary><c>POST /v1/runs/{id}/cancel</c>: cancels a queued run, or asks a running one to stop.</summary>
+    /// <param name="runId">The run's id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The run: <c>cancelled</c>, or still running with <see cref="RunResponse.CancelRequested"/> set while it stops.</returns>
+    /// <exception cref="KronApiException">With <see cref="HttpStatusCode.Conflict"/> when the run has already finished.</exception>
+    public Task<RunResponse> CancelRunAsync(string runId, CancellationToken cancellationToken = default) =>
+        SendForAsync<RunResponse>(HttpMethod.Post, RunPath(runId) + "/cancel", null, cancellationToken);
+
+    /// <summary><c>POST /v1/runs/retry</c>: puts finished runs that match the filters back in the queue.</summary>
+    /// <param name="request">The filters; at least one of job, tag, from and to is required.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>How many runs were redriven, and their ids.</returns>
+    /// <exception cref="KronApiException">With <see cref="HttpStatusCode.BadRequest"/> when no filter is given.</exception>
+    public Task<RedriveResponse> RedriveRunsAsync(RedriveRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendForAsync<RedriveResponse>(HttpMethod.Post, "v1/runs/retry", JsonBody(request), cancellationToken);
+    }
 
     /// <summary><c>GET /v1/runs/{id}</c>: one run with its outcome and output tail.</summary>
     /// <param name="runId">The run's id.</param>
@@ -171,7 +207,7 @@ public sealed class KronClient : IDisposable
     /// <returns>The run.</returns>
     /// <exception cref="KronApiException">With <see cref="HttpStatusCode.NotFound"/> when there is no such run.</exception>
     public Task<RunResponse> GetRunAsync(string runId, CancellationToken cancellationToken = default) =>
-        SendForAsync<RunResponse>(HttpMethod.Get, "v1/runs/" + Escape(runId, nameof(runId)), null, cancellationToken);
+        SendForAsync<RunResponse>(HttpMethod.Get, RunPath(runId), null, cancellationToken);
 
     /// <summary>
     /// One page of runs, newest first: the history of one job (<c>GET /v1/jobs/{id}/runs</c>) when
@@ -233,6 +269,8 @@ public sealed class KronClient : IDisposable
     }
 
     private static string JobPath(string jobId) => "v1/jobs/" + Escape(jobId, nameof(jobId));
+
+    private static string RunPath(string runId) => "v1/runs/" + Escape(runId, nameof(runId));
 
     private static string Escape(string id, string parameterName)
     {

@@ -60,6 +60,36 @@ public sealed class JobAddServerTests(KronServerFixture server) : IClassFixture<
     }
 
     [Fact]
+    public async Task Add_RetryBackoffAndMaxConcurrent_RoundTripInTheJobJson()
+    {
+        var job = await server.AddJobAsync(
+            "--every", "1h", "--noop", "--retry-initial", "2s", "--retry-multiplier", "3", "--retry-max", "1m", "--retry-jitter", "none",
+            "--max-concurrent", "2", "--tag", KronServerFixture.NewTag());
+
+        Assert.Equal("PT2S", (string?)job["retry"]!["initial_interval"]);
+        Assert.Equal(3d, (double)job["retry"]!["multiplier"]!);
+        Assert.Equal("PT1M", (string?)job["retry"]!["max_interval"]);
+        Assert.Equal("none", (string?)job["retry"]!["jitter"]);
+        Assert.Equal(2, (int)job["max_concurrent"]!);
+        Assert.True(JsonNode.DeepEquals(await server.ApiGetAsync($"/v1/jobs/{job["id"]}"), job), job.ToJsonString());
+        var shown = await server.KronAsync("job", "get", (string)job["id"]!);
+        Assert.Contains("max concurrent:     2", shown.Lines);
+    }
+
+    [Theory]
+    [InlineData("--retry-multiplier", "0.5", "kron: --retry-multiplier must be at least 1, not 0.5")]
+    [InlineData("--max-concurrent", "0", "kron: --max-concurrent must be at least 1, not 0")]
+    [InlineData("--retry-initial", "soon", "kron: --retry-initial: \"soon\" is not a duration; write it as " + Kron.Cli.Commands.FlagSyntax.DurationHelp)]
+    public async Task Add_InvalidBackoffFlag_ExitsTwoWithOneLine(string flag, string value, string expected)
+    {
+        var result = await server.KronAsync("job", "add", "--every", "1h", "--noop", flag, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Empty(result.Output);
+        Assert.Equal(expected, result.ErrorLine);
+    }
+
+    [Fact]
     public async Task Add_AtWithShellTarget_FiresAtThatInstant()
     {
         var at = new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.FromHours(2));

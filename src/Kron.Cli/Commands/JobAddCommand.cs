@@ -35,6 +35,12 @@ internal static class JobAddCommand
         var payload = Text("--payload", "JSON", "JSON given to each run: the http body, $KRON_PAYLOAD for shell, the payload for workers. '@' is not special.");
         var payloadFile = Text("--payload-file", "PATH", "Read the payload JSON from this file.");
         var retries = new Option<int?>("--retries") { Description = "Attempts after the first one fails. Default: 3.", HelpName = "N" };
+        var retryInitial = Text("--retry-initial", "DURATION", $"Backoff: the delay after the first failure, {FlagSyntax.DurationHelp}. Default: 1s.");
+        var retryMax = Text("--retry-max", "DURATION", "Backoff: the longest delay between attempts. Default: 5m.");
+        var retryMultiplier = new Option<double?>("--retry-multiplier") { Description = "Backoff: how much the delay grows per attempt, at least 1. Default: 2.", HelpName = "FACTOR" };
+        var retryJitter = Text("--retry-jitter", "JITTER", "Backoff: full (default: anywhere from zero), proportional (from half) or none.");
+        FlagSyntax.AcceptOnly(retryJitter, "full", "proportional", "none");
+        var maxConcurrent = new Option<int?>("--max-concurrent") { Description = "With --concurrency allow: at most this many runs queued or running; further slots are skipped.", HelpName = "N" };
         var timeout = Text("--timeout", "DURATION", "Time limit of each attempt. Default: PT5M.");
         var concurrency = Text("--concurrency", "POLICY", "When a slot comes while a run is still going: allow (default), forbid (skip the slot) or replace (cancel the old run).");
         FlagSyntax.AcceptOnly(concurrency, "allow", "forbid", "replace");
@@ -51,7 +57,7 @@ internal static class JobAddCommand
         Option[] requestOptions =
         [
             name, key, cron, zone, at, every, http, method, headers, shell, user, workdir, env, queue, jobType, noop, duration,
-            failRate, payload, payloadFile, retries, timeout, concurrency, misfire, deadline, delivery, priority, tags, paused,
+            failRate, payload, payloadFile, retries, retryInitial, retryMax, retryMultiplier, retryJitter, maxConcurrent, timeout, concurrency, misfire, deadline, delivery, priority, tags, paused,
         ];
         var add = new Command(
             "add",
@@ -101,6 +107,11 @@ internal static class JobAddCommand
                     Payload = parseResult.GetValue(payload),
                     PayloadFile = parseResult.GetValue(payloadFile),
                     Retries = parseResult.GetValue(retries),
+                    RetryInitial = parseResult.GetValue(retryInitial),
+                    RetryMax = parseResult.GetValue(retryMax),
+                    RetryMultiplier = parseResult.GetValue(retryMultiplier),
+                    RetryJitter = parseResult.GetValue(retryJitter),
+                    MaxConcurrent = parseResult.GetValue(maxConcurrent),
                     Timeout = parseResult.GetValue(timeout),
                     Concurrency = parseResult.GetValue(concurrency),
                     Misfire = parseResult.GetValue(misfire),

@@ -33,6 +33,11 @@ internal sealed record JobAddFlags
     public string? Payload { get; init; }
     public string? PayloadFile { get; init; }
     public int? Retries { get; init; }
+    public string? RetryInitial { get; init; }
+    public string? RetryMax { get; init; }
+    public double? RetryMultiplier { get; init; }
+    public string? RetryJitter { get; init; }
+    public int? MaxConcurrent { get; init; }
     public string? Timeout { get; init; }
     public string? Concurrency { get; init; }
     public string? Misfire { get; init; }
@@ -63,6 +68,16 @@ internal sealed record JobAddFlags
             throw new InvalidInputException($"--retries must be 0 or more (attempts after the first), not {Retries}");
         }
 
+        if (RetryMultiplier is { } multiplier && (double.IsNaN(multiplier) || double.IsInfinity(multiplier) || multiplier < 1))
+        {
+            throw new InvalidInputException($"--retry-multiplier must be at least 1, not {multiplier.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+
+        if (MaxConcurrent is < 1)
+        {
+            throw new InvalidInputException($"--max-concurrent must be at least 1, not {MaxConcurrent}");
+        }
+
         if (Tags.FirstOrDefault(string.IsNullOrWhiteSpace) is not null)
         {
             throw new InvalidInputException("--tag: a tag cannot be empty");
@@ -79,6 +94,8 @@ internal sealed record JobAddFlags
             Target = BuildTarget(),
             Payload = ReadPayload(),
             Retries = Retries,
+            Retry = BuildRetry(),
+            MaxConcurrent = MaxConcurrent,
             Timeout = Timeout is null ? null : FlagSyntax.ParseDuration("--timeout", Timeout, allowZero: false),
             Concurrency = Concurrency,
             Misfire = Misfire,
@@ -88,6 +105,23 @@ internal sealed record JobAddFlags
             Tags = Tags.Count == 0 ? null : Tags,
             Paused = Paused ? true : null,
         };
+    }
+
+    private RetrySpec? BuildRetry()
+    {
+        if (RetryInitial is null && RetryMax is null && RetryMultiplier is null && RetryJitter is null)
+        {
+            return null;
+        }
+
+        var initial = RetryInitial is null ? (TimeSpan?)null : FlagSyntax.ParseDuration("--retry-initial", RetryInitial, allowZero: false);
+        var max = RetryMax is null ? (TimeSpan?)null : FlagSyntax.ParseDuration("--retry-max", RetryMax, allowZero: false);
+        if (initial > max)
+        {
+            throw new InvalidInputException($"--retry-max ({RetryMax}) cannot be shorter than --retry-initial ({RetryInitial})");
+        }
+
+        return new RetrySpec { InitialInterval = initial, MaxInterval = max, Multiplier = RetryMultiplier, Jitter = RetryJitter };
     }
 
     private TargetSpec BuildTarget()

@@ -144,13 +144,14 @@ internal static class JobCommands
     private static Command BuildTrigger(CliConsole console)
     {
         var id = IdArgument("job");
-        var trigger = new Command("trigger", "Run a job now, once, outside its schedule; prints the new run (see kron run get).") { id };
+        var force = new Option<bool>("--force") { Description = "Run even when the job's concurrency policy (forbid, --max-concurrent) would refuse; without it that exits 2." };
+        var trigger = new Command("trigger", "Run a job now, once, outside its schedule; prints the new run (see kron run get).") { id, force };
         return ClientCommand.Bind(
             trigger,
             console,
             async (parseResult, context, cancellationToken) =>
             {
-                var run = await context.Client.TriggerJobAsync(parseResult.GetRequiredValue(id), cancellationToken).ConfigureAwait(false);
+                var run = await context.Client.TriggerJobAsync(parseResult.GetRequiredValue(id), parseResult.GetValue(force), cancellationToken).ConfigureAwait(false);
                 return context.Print(run, (writer, r) => writer.WriteLine($"triggered job {r.JobId}: run {r.Id} is {r.State}"));
             },
             parseResult => $"job {parseResult.GetRequiredValue(id)} not found");

@@ -34,7 +34,9 @@ internal static class JobTable
             ("last run", LastRun(job.LastRun)),
             ("retries", job.Retries.ToString(CultureInfo.InvariantCulture)),
             ("timeout", Duration(job.Timeout)),
+            ("backoff", Backoff(job.Retry)),
             ("concurrency", job.Concurrency),
+            ("max concurrent", job.MaxConcurrent?.ToString(CultureInfo.InvariantCulture)),
             ("misfire", job.Misfire),
             ("starting deadline", job.StartingDeadline is { } deadline ? Duration(deadline) : null),
             ("delivery", job.Delivery),
@@ -49,6 +51,19 @@ internal static class JobTable
     }
 
     /// <summary><c>0 3 * * * Europe/Berlin</c>, <c>every PT30S</c> or <c>at 2026-12-31T23:59:59+00:00</c>.</summary>
+    public static string? Backoff(RetrySpec? retry) =>
+        retry is null || (retry.InitialInterval is null && retry.MaxInterval is null && retry.Multiplier is null && retry.Jitter is null)
+            ? null
+            : string.Join(
+                ", ",
+                new[]
+                {
+                    retry.InitialInterval is { } initial ? "initial " + Duration(initial) : null,
+                    retry.Multiplier is { } multiplier ? "x" + multiplier.ToString(CultureInfo.InvariantCulture) : null,
+                    retry.MaxInterval is { } max ? "max " + Duration(max) : null,
+                    retry.Jitter is { } jitter ? jitter + " jitter" : null,
+                }.OfType<string>());
+
     public static string Schedule(JobResponse job) => job switch
     {
         { Cron: { } cron } => $"{cron} {job.TimeZone ?? "UTC"}",
