@@ -38,10 +38,6 @@ internal sealed class CronDaySpecials
 
     public bool HasAny { get; }
 
-    public bool HasDayOfMonthSpecials => LastDayOffsets != 0 || LastWeekday || NearestWeekdays != 0;
-
-    public bool HasDayOfWeekSpecials => LastDaysOfWeek != 0 || NthDaysOfWeek != 0;
-
     /// <summary>Days 1..31 (as bits) that the day-of-month extensions select in a month.</summary>
     public uint DayOfMonthMask(int daysInMonth, int firstWeekday)
     {

@@ -195,9 +195,11 @@ public sealed class CronExpression
 
         // Inside the first pass of a repeated interval, the second pass holds local minutes before searchFrom.
         var offsetLater = ZoneOffsets.OffsetAt(zone, after + DayTicks);
-        if (offsetLater < offsetAtStart)
+        // S is in a first pass only if the transition T comes within the jump: T + later <= S + start.
+        var jump = offsetAtStart - offsetLater;
+        if (offsetLater < offsetAtStart && ZoneOffsets.OffsetAt(zone, after + jump) == offsetLater)
         {
-            var transition = ZoneOffsets.FindTransition(zone, after, after + DayTicks);
+            var transition = ZoneOffsets.FindTransition(zone, after, after + jump);
             if (transition + offsetLater <= localStart)
             {
                 var local = NextLocal(searchFrom);

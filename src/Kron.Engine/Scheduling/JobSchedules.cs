@@ -35,33 +35,6 @@ public static class JobSchedules
         return schedule is OneTimeSchedule once ? once.Instant : schedule.GetNextOccurrence(now);
     }
 
-    /// <summary>
-    /// For a due slot: the slot to run under the misfire policy <c>run_once</c> (the most recent slot not after
-    /// <paramref name="now"/>) and the slot after now that becomes <c>next_fire_at</c>.
-    /// </summary>
-    public static (DateTimeOffset RunSlot, DateTimeOffset? NextSlot) Advance(Schedule schedule, DateTimeOffset dueSlot, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(schedule);
-        var runSlot = dueSlot;
-        if (dueSlot < now)
-        {
-            runSlot = schedule switch
-            {
-                CronSchedule cron => cron.Expression.GetPreviousOccurrence(now.AddTicks(1), cron.Zone) is { } p && p > dueSlot ? p : dueSlot,
-                IntervalSchedule every => LatestIntervalSlot(every, dueSlot, now),
-                _ => dueSlot,
-            };
-        }
-
-        return (runSlot, schedule.GetNextOccurrence(runSlot > now ? runSlot : now));
-    }
-
-    private static DateTimeOffset LatestIntervalSlot(IntervalSchedule every, DateTimeOffset dueSlot, DateTimeOffset now)
-    {
-        var missed = (now - dueSlot).Ticks / every.Interval.Ticks;
-        return dueSlot.AddTicks(missed * every.Interval.Ticks);
-    }
-
     private static InvalidOperationException Invalid(JobRecord job, string field) =>
         new($"job {job.Id} has schedule kind {WireNames.Of(job.ScheduleKind)} but no {field}");
 }
