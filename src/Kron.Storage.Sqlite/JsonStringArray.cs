@@ -26,6 +26,10 @@ internal static class JsonStringArray
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>Integers as a JSON array (shard lists), or null for no list.</summary>
+    public static string? WriteIntegers(IEnumerable<int>? values) =>
+        values is null ? null : "[" + string.Join(',', values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+
     /// <exception cref="InvalidDataException">The array holds a null.</exception>
     public static string[] Read(string json, string column)
     {

@@ -12,6 +12,7 @@ internal static class RunRows
         command
             .Bind("@id", run.Id)
             .Bind("@job_id", run.JobId)
+            .Bind("@shard", run.Shard)
             .Bind("@scheduled_for", Microseconds.FromInstant(run.ScheduledFor))
             .Bind("@triggered_by", run.Trigger)
             .Bind("@attempt", run.Attempt)
@@ -60,6 +61,7 @@ internal static class RunRows
     {
         Id = row.String("id"),
         JobId = row.String("job_id"),
+        Shard = row.Int32("shard"),
         ScheduledFor = row.Instant("scheduled_for"),
         Trigger = row.String("triggered_by"),
         Attempt = row.Int32("attempt"),

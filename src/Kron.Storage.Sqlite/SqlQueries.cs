@@ -46,6 +46,19 @@ internal static class SqlQueries
     public static readonly string RunRedrive = Get(nameof(RunRedrive));
     public static readonly string RunDeleteFinished = Get(nameof(RunDeleteFinished));
 
+    public static readonly string NodeUpsert = Get(nameof(NodeUpsert));
+    public static readonly string NodeList = Get(nameof(NodeList));
+    public static readonly string NodeDelete = Get(nameof(NodeDelete));
+    public static readonly string NodeForget = Get(nameof(NodeForget));
+    public static readonly string ShardRenew = Get(nameof(ShardRenew));
+    public static readonly string ShardList = Get(nameof(ShardList));
+    public static readonly string ShardHeld = Get(nameof(ShardHeld));
+    public static readonly string ShardAcquirable = Get(nameof(ShardAcquirable));
+    public static readonly string ShardAcquire = Get(nameof(ShardAcquire));
+    public static readonly string ShardRescueRuns = Get(nameof(ShardRescueRuns));
+    public static readonly string ShardRelease = Get(nameof(ShardRelease));
+    public static readonly string ShardReleaseAll = Get(nameof(ShardReleaseAll));
+
     /// <summary>The text of an embedded file, such as <c>Sql/Migrations/0001_initial.sql</c>.</summary>
     public static string ReadResource(string name)
     {

@@ -123,9 +123,13 @@ public sealed partial class SqliteDriver
             {
                 // One read transaction: the due jobs and the next slot after them come from the same snapshot.
                 using var transaction = connection.BeginTransaction(deferred: true);
-                using var due = Command(connection, transaction, SqlQueries.JobGetDue).Bind("@until", until).Bind("@limit", parameters.Limit);
+                var shards = JsonStringArray.WriteIntegers(parameters.Shards);
+                using var due = Command(connection, transaction, SqlQueries.JobGetDue)
+                    .Bind("@until", until)
+                    .Bind("@limit", parameters.Limit)
+                    .Bind("@shards", shards);
                 var jobs = await JobRows.ReadAllAsync(due, ct).ConfigureAwait(false);
-                using var next = Command(connection, transaction, SqlQueries.JobNextFireAfter).Bind("@until", until);
+                using var next = Command(connection, transaction, SqlQueries.JobNextFireAfter).Bind("@until", until).Bind("@shards", shards);
                 var nextFireAfter = await next.ExecuteScalarAsync(ct).ConfigureAwait(false) is long micros
                     ? Microseconds.ToInstant(micros)
                     : (DateTimeOffset?)null;
@@ -151,6 +155,7 @@ public sealed partial class SqliteDriver
         return WriteAsync(
             async (transaction, ct) =>
             {
+                var shards = await FencedShardsAsync(transaction, parameters.Fence, now, ct).ConfigureAwait(false);
                 var fired = new bool[parameters.Fires.Count];
                 using var cas = Command(transaction, SqlQueries.JobFire);
                 using var insert = Command(transaction, SqlQueries.RunInsert);
@@ -161,7 +166,8 @@ public sealed partial class SqliteDriver
                     SetParameters(cas, p => p
                         .Bind("@id", fire.JobId)
                         .Bind("@expected_next_fire_at", Microseconds.FromInstant(fire.ExpectedNextFireAt))
-                        .Bind("@new_next_fire_at", Microseconds.FromInstant(fire.NewNextFireAt)));
+                        .Bind("@new_next_fire_at", Microseconds.FromInstant(fire.NewNextFireAt))
+                        .Bind("@shards", shards));
                     fired[i] = await cas.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
                     if (!fired[i])
                     {

@@ -30,7 +30,9 @@ public sealed partial class SqliteDriver
         return WriteAsync(
             async (transaction, ct) =>
             {
+                var shards = await FencedShardsAsync(transaction, parameters.Fence, Microseconds.FromInstant(now), ct).ConfigureAwait(false);
                 using var claim = Command(transaction, SqlQueries.RunClaim)
+                    .Bind("@shards", shards)
                     .Bind("@owner", parameters.Owner)
                     .Bind("@now", Microseconds.FromInstant(now))
                     .Bind("@lease_expires_at", Microseconds.FromInstant(now + parameters.LeaseDuration))

@@ -74,4 +74,47 @@ public interface IStorageDriver : IAsyncDisposable
 
     /// <summary>Deletes finished runs past retention.</summary>
     Task<DeleteFinishedRunsResult> DeleteFinishedRunsAsync(DeleteFinishedRunsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Records a node's heartbeat and renews the shard leases it still holds; returns the cluster as it is now.</summary>
+    Task<ClusterView> HeartbeatNodeAsync(HeartbeatNodeParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>The nodes and the shard map, with the database's clock.</summary>
+    Task<ClusterView> GetClusterAsync(GetClusterParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Takes free or expired shards (epoch + 1); a takeover rescues the previous owner's running runs there.</summary>
+    Task<AcquireShardsResult> AcquireShardsAsync(AcquireShardsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Gives held shards back at once.</summary>
+    Task<ReleaseShardsResult> ReleaseShardsAsync(ReleaseShardsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Releases every shard of a stopping node and removes its row.</summary>
+    Task<LeaveClusterResult> LeaveClusterAsync(LeaveClusterParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Removes nodes that stopped heart-beating long ago.</summary>
+    Task<ForgetNodesResult> ForgetNodesAsync(ForgetNodesParams parameters, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Optional capability of a driver shared by several nodes: hints that another node changed something this node may
+/// have to act on (PostgreSQL LISTEN/NOTIFY). A hint only cuts latency; the periodic scans are the guarantee, so a
+/// lost hint delays nothing beyond a scan interval.
+/// </summary>
+[Experimental("KRON0001")]
+public interface IStorageHints
+{
+    /// <summary>Hints as they arrive, until cancelled; reconnects by itself after a connection loss.</summary>
+    IAsyncEnumerable<StorageHint> ListenAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What a hint is about.</summary>
+public enum StorageHintKind
+{
+    /// <summary>A job of the shard was created or changed: its owner's trigger looks again.</summary>
+    JobChanged,
+
+    /// <summary>A run of the shard became ready (manual trigger, redrive): its owner's dispatcher claims.</summary>
+    RunReady,
+}
+
+/// <summary>A hint about one shard.</summary>
+public readonly record struct StorageHint(StorageHintKind Kind, int Shard);

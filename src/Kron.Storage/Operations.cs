@@ -41,7 +41,8 @@ public sealed record DeleteJobParams(string Id, DateTimeOffset? Now = null);
 
 public sealed record DeleteJobResult(bool Deleted, int CancelledRuns);
 
-public sealed record GetDueJobsParams(DateTimeOffset Until, int Limit);
+/// <summary>Due jobs up to <paramref name="Until"/>; with <paramref name="Shards"/>, only jobs of those shards.</summary>
+public sealed record GetDueJobsParams(DateTimeOffset Until, int Limit, IReadOnlyList<int>? Shards = null);
 
 /// <summary>Due jobs, earliest first, and the earliest <c>next_fire_at</c> after the bound (null if none).</summary>
 public sealed record GetDueJobsResult(IReadOnlyList<JobRecord> Jobs, DateTimeOffset? NextFireAfter);
@@ -58,8 +59,11 @@ public sealed record JobFire(string JobId, DateTimeOffset ExpectedNextFireAt, Da
     public IReadOnlyList<string> CancelRunIds { get; init; } = [];
 }
 
-/// <summary>Fires in one transaction. <paramref name="Now"/> stamps the runs a fire cancels (null: the database clock).</summary>
-public sealed record FireJobsParams(IReadOnlyList<JobFire> Fires, DateTimeOffset? Now = null);
+/// <summary>
+/// Fires in one transaction. <paramref name="Now"/> stamps the runs a fire cancels (null: the database clock). With
+/// <paramref name="Fence"/>, a fire of a job whose shard is not fenced-in does nothing and reports false.
+/// </summary>
+public sealed record FireJobsParams(IReadOnlyList<JobFire> Fires, DateTimeOffset? Now = null, ShardFence? Fence = null);
 
 /// <summary>Per fire, in order: whether the compare-and-set won (false: another writer moved the job first).</summary>
 public sealed record FireJobsResult(IReadOnlyList<bool> Fired);
@@ -68,8 +72,11 @@ public sealed record InsertRunParams(RunRecord Run);
 
 public sealed record InsertRunResult(bool Inserted);
 
-/// <summary>Lease up to <paramref name="Limit"/> ready runs to <paramref name="Owner"/> for <paramref name="LeaseDuration"/>.</summary>
-public sealed record ClaimRunsParams(string Owner, int Limit, TimeSpan LeaseDuration, DateTimeOffset? Now = null);
+/// <summary>
+/// Lease up to <paramref name="Limit"/> ready runs to <paramref name="Owner"/> for <paramref name="LeaseDuration"/>. With
+/// <paramref name="Fence"/>, only runs of the fenced-in shards.
+/// </summary>
+public sealed record ClaimRunsParams(string Owner, int Limit, TimeSpan LeaseDuration, DateTimeOffset? Now = null, ShardFence? Fence = null);
 
 /// <summary>The claimed runs, now <see cref="RunState.Running"/>, each with a fresh lease token.</summary>
 public sealed record ClaimRunsResult(IReadOnlyList<RunRecord> Runs);

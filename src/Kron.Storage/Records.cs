@@ -97,6 +97,9 @@ public sealed record RunRecord
 
     public required DateTimeOffset ScheduledFor { get; init; }
 
+    /// <summary>The job's shard: the shard's owner dispatches the run.</summary>
+    public int Shard { get; init; }
+
     /// <summary><c>schedule</c> or <c>manual</c>.</summary>
     public string Trigger { get; init; } = RunTriggers.Schedule;
 

@@ -105,6 +105,7 @@ public abstract partial class StorageConformanceTests : IAsyncLifetime
     {
         Id = NewId(),
         JobId = jobId,
+        Shard = Ids.ShardOf(jobId, Shards.Count),
         ScheduledFor = scheduledFor,
         MaxAttempts = 3,
         ReadyAt = scheduledFor,

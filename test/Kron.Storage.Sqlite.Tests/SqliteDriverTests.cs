@@ -29,7 +29,7 @@ public sealed class SqliteDriverTests : IDisposable
         Assert.Equal(new MigrateResult(0, latest), result);
         Assert.Equal(new StorageStatus(latest, latest), await driver.GetStatusAsync(Ct));
         Assert.Equal(Enumerable.Range(1, latest).Select(v => v.ToString(CultureInfo.InvariantCulture)), Query("SELECT version FROM schema_version ORDER BY version"));
-        Assert.Equal(["jobs", "runs", "schema_version"], Query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"));
+        Assert.Equal(["jobs", "nodes", "runs", "schema_version", "shard_leases"], Query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"));
     }
 
     [Fact]
@@ -86,8 +86,9 @@ public sealed class SqliteDriverTests : IDisposable
             Shard = 7,
             Version = 3,
         };
-        var dead = Run("r1", "a") with { State = RunState.Dead, Attempt = 3, MaxAttempts = 3, FinishedAt = T0.AddSeconds(5), Error = "HTTP 500", HttpStatus = 500 };
-        var queued = Run("r2", "a") with { ScheduledFor = T0.AddMinutes(1), ReadyAt = T0.AddMinutes(1), Payload = """{"n":1}""" };
+        // Version 3 gives each run its job's shard.
+        var dead = Run("r1", "a") with { Shard = 7, State = RunState.Dead, Attempt = 3, MaxAttempts = 3, FinishedAt = T0.AddSeconds(5), Error = "HTTP 500", HttpStatus = 500 };
+        var queued = Run("r2", "a") with { Shard = 7, ScheduledFor = T0.AddMinutes(1), ReadyAt = T0.AddMinutes(1), Payload = """{"n":1}""" };
         Execute(
             """
             INSERT INTO jobs (id, tenant, key, name, schedule_kind, time_zone, every, target, retries, timeout, concurrency,

@@ -63,6 +63,7 @@ public static class FirePlanner
         {
             Id = id,
             JobId = job.Id,
+            Shard = job.Shard,
             ScheduledFor = slot,
             ReadyAt = slot,
             MaxAttempts = job.Retries + 1,

@@ -73,14 +73,19 @@ SELECT j.*, r.id AS last_run_id, r.state AS last_run_state, r.scheduled_for AS l
 FROM jobs AS j
 LEFT JOIN runs AS r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
 WHERE j.paused = 0 AND j.next_fire_at <= @until
+  AND (@shards IS NULL OR j.shard IN (SELECT value FROM json_each(@shards)))
 ORDER BY j.next_fire_at, j.id
 LIMIT @limit;
 
 -- name: JobNextFireAfter
-SELECT min(next_fire_at) FROM jobs WHERE paused = 0 AND next_fire_at > @until;
+SELECT min(next_fire_at) FROM jobs
+WHERE paused = 0 AND next_fire_at > @until
+  AND (@shards IS NULL OR shard IN (SELECT value FROM json_each(@shards)));
 
 -- name: JobFire
 -- Compare-and-set: only the writer that still sees the expected slot moves the job on. Not a change of the job's
 -- definition, so version and updated_at stay.
+-- @shards (JSON array, null when not fenced): the fence's shards still held with their epoch.
 UPDATE jobs SET next_fire_at = @new_next_fire_at
-WHERE id = @id AND next_fire_at = @expected_next_fire_at;
+WHERE id = @id AND next_fire_at = @expected_next_fire_at
+  AND (@shards IS NULL OR shard IN (SELECT value FROM json_each(@shards)));

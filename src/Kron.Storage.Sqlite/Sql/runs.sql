@@ -4,12 +4,12 @@
 -- name: RunInsert
 -- One slot, one run: a second insert for the slot does nothing.
 INSERT INTO runs (
-    id, job_id, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target, payload,
+    id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target, payload,
     timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, cancel_requested,
     lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code, http_status, error, output,
     skip_reason, created_at
 ) VALUES (
-    @id, @job_id, @scheduled_for, @triggered_by, @attempt, @max_attempts, @state, @ready_at, @priority, @target,
+    @id, @job_id, @shard, @scheduled_for, @triggered_by, @attempt, @max_attempts, @state, @ready_at, @priority, @target,
     @payload, @timeout, @delivery, @retry_initial_interval, @retry_max_interval, @retry_multiplier, @retry_jitter,
     @cancel_requested, @lease_owner, @lease_token, @lease_expires_at, @started_at, @finished_at, @node, @exit_code,
     @http_status, @error, @output, @skip_reason, @created_at
@@ -44,13 +44,15 @@ ORDER BY id DESC
 LIMIT @limit;
 
 -- name: RunClaim
--- Each claimed run gets a fresh random lease token: completions must present it (fencing).
+-- Each claimed run gets a fresh random lease token: completions must present it (fencing). @shards (a JSON array)
+-- is null when the claim is not fenced; otherwise only runs of those shards (the fence's held shards) are claimed.
 UPDATE runs SET
     state = 'running', lease_owner = @owner, node = @owner, lease_token = lower(hex(randomblob(16))),
     lease_expires_at = @lease_expires_at, started_at = @now
 WHERE id IN (
     SELECT id FROM runs INDEXED BY runs_claim
     WHERE state = 'queued' AND ready_at <= @now
+      AND (@shards IS NULL OR shard IN (SELECT value FROM json_each(@shards)))
     ORDER BY priority DESC, ready_at, id
     LIMIT @limit
 )
