@@ -1,9 +1,11 @@
+using Kron.Engine.Cluster;
 using Kron.Engine.Dispatch;
 using Kron.Engine.Execution;
 using Kron.Engine.Maintenance;
 using Kron.Engine.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Kron.Engine;
@@ -12,12 +14,17 @@ namespace Kron.Engine;
 public static class EngineServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the engine's services and options, bound from <c>Kron:Trigger</c>, <c>Kron:Dispatcher</c>,
-    /// <c>Kron:Rescuer</c> and <c>Kron:Cleaner</c> and validated at start. The caller registers the
-    /// <c>IStorageDriver</c>, <see cref="TimeProvider"/> and <see cref="NodeOptions"/>.
+    /// Registers the engine's services and options, bound from <c>Kron:Cluster</c>, <c>Kron:Trigger</c>,
+    /// <c>Kron:Dispatcher</c>, <c>Kron:Rescuer</c> and <c>Kron:Cleaner</c> and validated at start. The caller registers
+    /// the <c>IStorageDriver</c>, <see cref="TimeProvider"/> and <see cref="NodeOptions"/>, and a
+    /// <see cref="ShardOwnership"/> when the node is part of a cluster (<see cref="ShardOwnership.Leased"/>); without
+    /// one the node is alone (embedded) and acts on every shard.
     /// </summary>
     public static IServiceCollection AddKronEngine(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<ShardLeaserOptions>().Bind(configuration.GetSection("Kron:Cluster")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ShardLeaserOptions>, ShardLeaserOptionsValidator>();
+        services.TryAddSingleton(sp => ShardOwnership.Exclusive(sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<JobTriggerOptions>().Bind(configuration.GetSection("Kron:Trigger")).ValidateOnStart();
         services.AddOptions<RunDispatcherOptions>().Bind(configuration.GetSection("Kron:Dispatcher")).ValidateOnStart();
         services.AddOptions<RunRescuerOptions>().Bind(configuration.GetSection("Kron:Rescuer")).ValidateOnStart();
@@ -31,6 +38,12 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<IRunExecutor, ShellRunExecutor>();
         services.AddSingleton<IRunExecutor, NoopRunExecutor>();
 
+        // The leaser is registered first so that it stops last: the trigger and dispatcher stop acting before the
+        // node hands its shards back.
+        services.AddSingleton<ShardLeaser>();
+        services.AddSingleton<StorageHintListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShardLeaser>());
+        services.AddHostedService(sp => sp.GetRequiredService<StorageHintListener>());
         services.AddSingleton<JobTrigger>();
         services.AddSingleton<RunDispatcher>();
         services.AddSingleton<RunRescuer>();

@@ -1,4 +1,5 @@
 using Kron.Core.Model;
+using Kron.Engine.Cluster;
 using Kron.Engine.Dispatch;
 using Kron.Engine.Execution;
 using Kron.Engine.Maintenance;
@@ -34,9 +35,10 @@ internal sealed class EngineHarness : IAsyncDisposable
         var signals = new EngineSignals();
         var node = Options.Create(new NodeOptions { NodeId = NodeId, DataDirectory = directory });
         IRunExecutor[] executors = [new NoopRunExecutor(Clock), new ShellRunExecutor(node), new HttpRunExecutor(_http, Clock)];
-        Trigger = new JobTrigger(Storage, signals, Clock, Options.Create(new JobTriggerOptions()), NullLogger<JobTrigger>.Instance);
+        var ownership = ShardOwnership.Exclusive(Clock);
+        Trigger = new JobTrigger(Storage, ownership, signals, Clock, Options.Create(new JobTriggerOptions()), node, NullLogger<JobTrigger>.Instance);
         Dispatcher = new RunDispatcher(
-            Storage, executors, signals, Clock, Options.Create(new RunDispatcherOptions { LeaseDuration = LeaseDuration }), node, NullLogger<RunDispatcher>.Instance);
+            Storage, ownership, executors, signals, Clock, Options.Create(new RunDispatcherOptions { LeaseDuration = LeaseDuration }), node, NullLogger<RunDispatcher>.Instance);
         Rescuer = new RunRescuer(Storage, signals, Clock, Options.Create(new RunRescuerOptions()), NullLogger<RunRescuer>.Instance);
     }
 

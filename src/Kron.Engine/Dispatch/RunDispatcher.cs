@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
 using Kron.Core.Model;
+using Kron.Engine.Cluster;
 using Kron.Engine.Execution;
 using Kron.Protocol;
 using Kron.Storage;
@@ -20,6 +21,7 @@ namespace Kron.Engine.Dispatch;
 public sealed partial class RunDispatcher : BackgroundService
 {
     private readonly IStorageDriver _storage;
+    private readonly ShardOwnership _ownership;
     private readonly Dictionary<string, IRunExecutor> _executors;
     private readonly EngineSignals _signals;
     private readonly TimeProvider _time;
@@ -34,6 +36,7 @@ public sealed partial class RunDispatcher : BackgroundService
 
     public RunDispatcher(
         IStorageDriver storage,
+        ShardOwnership ownership,
         IEnumerable<IRunExecutor> executors,
         EngineSignals signals,
         TimeProvider time,
@@ -43,6 +46,7 @@ public sealed partial class RunDispatcher : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(executors);
         _storage = storage;
+        _ownership = ownership;
         _executors = executors.ToDictionary(e => e.TargetType, StringComparer.Ordinal);
         _signals = signals;
         _time = time;
@@ -66,7 +70,14 @@ public sealed partial class RunDispatcher : BackgroundService
             return 0;
         }
 
-        var claimed = await _storage.ClaimRunsAsync(new ClaimRunsParams(_nodeId, free, _options.LeaseDuration), cancellationToken).ConfigureAwait(false);
+        // Only runs of the shards this node holds, guarded by their epochs (null: exclusive, all shards).
+        var fence = _ownership.CurrentFence(_nodeId);
+        if (fence is { Shards.Count: 0 })
+        {
+            return 0;
+        }
+
+        var claimed = await _storage.ClaimRunsAsync(new ClaimRunsParams(_nodeId, free, _options.LeaseDuration, Fence: fence), cancellationToken).ConfigureAwait(false);
         foreach (var run in claimed.Runs)
         {
             var inFlight = new InFlightRun(run, CancellationTokenSource.CreateLinkedTokenSource(_abort.Token));

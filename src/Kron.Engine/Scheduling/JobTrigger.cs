@@ -1,5 +1,6 @@
 using Kron.Core.Cron;
 using Kron.Core.Model;
+using Kron.Engine.Cluster;
 using Kron.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,18 +17,29 @@ namespace Kron.Engine.Scheduling;
 /// </summary>
 public sealed partial class JobTrigger(
     IStorageDriver storage,
+    ShardOwnership ownership,
     EngineSignals signals,
     TimeProvider time,
     IOptions<JobTriggerOptions> options,
+    IOptions<NodeOptions> node,
     ILogger<JobTrigger> logger) : BackgroundService
 {
     private readonly JobTriggerOptions _options = options.Value;
+    private readonly string _nodeId = node.Value.NodeId;
 
     /// <summary>One pass: fires what is due now. Tests call it directly.</summary>
     public async Task<TriggerPass> RunOnceAsync(CancellationToken cancellationToken)
     {
+        // Only the shards this node holds, each fire guarded by the shard's epoch (null: exclusive, all shards).
+        var fence = ownership.CurrentFence(_nodeId);
+        if (fence is { Shards.Count: 0 })
+        {
+            return new TriggerPass(0, false, null);
+        }
+
         var now = time.GetUtcNow();
-        var due = await storage.GetDueJobsAsync(new GetDueJobsParams(now, _options.BatchSize), cancellationToken).ConfigureAwait(false);
+        var shards = fence?.Shards.Select(s => s.Shard).ToList();
+        var due = await storage.GetDueJobsAsync(new GetDueJobsParams(now, _options.BatchSize, shards), cancellationToken).ConfigureAwait(false);
         if (due.Jobs.Count == 0)
         {
             return new TriggerPass(0, false, due.NextFireAfter);
@@ -43,7 +55,7 @@ public sealed partial class JobTrigger(
             fires.Add(Fire(job, now, active is null ? [] : [.. active[job.Id]]));
         }
 
-        var result = await storage.FireJobsAsync(new FireJobsParams(fires), cancellationToken).ConfigureAwait(false);
+        var result = await storage.FireJobsAsync(new FireJobsParams(fires, Fence: fence), cancellationToken).ConfigureAwait(false);
         var fired = result.Fired.Count(f => f);
         if (fired > 0)
         {
