@@ -17,6 +17,7 @@ internal static class KronCommand
         root.Add(ServeCommand.Build(console));
         root.Add(JobCommands.Build(console));
         root.Add(RunCommands.Build(console));
+        root.Add(ClusterCommands.Build(console));
         return root;
     }
 

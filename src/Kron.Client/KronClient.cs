@@ -243,6 +243,12 @@ public sealed class KronClient : IDisposable
             cancellationToken);
     }
 
+    /// <summary>The cluster's nodes and shard map (<c>GET /v1/cluster</c>).</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The nodes, each with its heartbeat and shard count, and every shard's owner and epoch.</returns>
+    public Task<ClusterResponse> GetClusterAsync(CancellationToken cancellationToken = default) =>
+        SendForAsync<ClusterResponse>(HttpMethod.Get, "v1/cluster", null, cancellationToken);
+
     /// <summary>Disposes the <see cref="HttpClient"/> if <see cref="Create"/> made it.</summary>
     public void Dispose()
     {

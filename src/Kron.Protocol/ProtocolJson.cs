@@ -98,6 +98,7 @@ public sealed class Iso8601DurationConverter : JsonConverter<TimeSpan>
 [JsonSerializable(typeof(Page<RunResponse>))]
 [JsonSerializable(typeof(CronNextResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ClusterResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
 [JsonSerializable(typeof(RedriveRequest))]
 [JsonSerializable(typeof(RedriveResponse))]
