@@ -1,0 +1,159 @@
+using Kron.Engine.Cluster;
+using Kron.Engine.Scheduling;
+using Kron.Storage;
+using Kron.Storage.Sqlite;
+using Kron.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Kron.Engine.Tests;
+
+/// <summary>
+/// <see cref="ShardLeaser"/> and <see cref="ShardOwnership"/> with two leasers on one real SQLite file and a manual
+/// database clock: fair shares, rebalancing on join, takeover after a crash, self-fencing, handing shards back.
+/// (Real processes on PostgreSQL are in Kron.EndToEnd.Tests' ClusterTests.)
+/// </summary>
+public sealed class ShardLeaserTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(4);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("kron-leaser-").FullName;
+    private readonly ManualTimeProvider _clock = new(TestJobs.T0);
+    private SqliteDriver _storage = null!;
+
+    public async Task InitializeAsync()
+    {
+        _storage = SqliteDriver.Open(Path.Combine(_directory, "kron.db"), _clock);
+        await _storage.MigrateAsync(new MigrateParams(), CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _storage.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task RunOnce_AloneThenASecondNodeJoins_SplitsTheShardsEvenly()
+    {
+        var (a, ownA) = Leaser("node-a");
+        var (b, ownB) = Leaser("node-b");
+
+        Assert.Equal(Shards.Count, (await a.RunOnceAsync(default)).Held);
+        var joined = await b.RunOnceAsync(default);
+        Assert.Equal((0, 2), (joined.Held, joined.LiveNodes));
+
+        var released = await a.RunOnceAsync(default);
+        var acquired = await b.RunOnceAsync(default);
+
+        Assert.Equal((128, 128), (released.Released, released.Held));
+        Assert.Equal((128, 0), (acquired.Acquired, acquired.TakenOver));
+        Assert.Equal((128, 128), (ownA.Count, ownB.Count));
+        var fenceA = ownA.CurrentFence("node-a")!.Shards.Select(s => s.Shard);
+        var fenceB = ownB.CurrentFence("node-b")!.Shards.Select(s => s.Shard);
+        Assert.Empty(fenceA.Intersect(fenceB));
+        Assert.All(ownB.CurrentFence("node-b")!.Shards, s => Assert.Equal(2, s.Epoch));
+    }
+
+    [Fact]
+    public async Task RunOnce_APeerStopsHeartBeating_TakesOverItsShardsOnlyAfterTheirLeasesExpire()
+    {
+        var (a, _) = Leaser("node-a");
+        var (b, ownB) = Leaser("node-b");
+        await a.RunOnceAsync(default);
+        await b.RunOnceAsync(default);
+        await a.RunOnceAsync(default);
+        await b.RunOnceAsync(default);
+
+        _clock.Advance(Ttl - TimeSpan.FromMilliseconds(1));
+        var early = await b.RunOnceAsync(default);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        var late = await b.RunOnceAsync(default);
+
+        Assert.Equal((0, 2), (early.Acquired, early.LiveNodes));
+        Assert.Equal((128, 128, 1), (late.Acquired, late.TakenOver, late.LiveNodes));
+        Assert.Equal(Shards.Count, ownB.Count);
+    }
+
+    [Fact]
+    public async Task StopAsync_HandsEveryShardBackAtOnce()
+    {
+        var (a, ownA) = Leaser("node-a");
+        await a.StartAsync(default);
+
+        await a.StopAsync(default);
+
+        Assert.Equal(0, ownA.Count);
+        var view = await _storage.GetClusterAsync(new GetClusterParams(), default);
+        Assert.Empty(view.Nodes);
+        Assert.All(view.Shards, s => Assert.Null(s.Owner));
+    }
+
+    [Fact]
+    public void CurrentFence_PastTheLocalDeadline_IsEmpty()
+    {
+        var time = new SteppingTimestamps();
+        var ownership = ShardOwnership.Leased(time);
+        ownership.Publish([new HeldShard(3, 7, time.GetTimestamp() + 100)]);
+
+        var before = ownership.CurrentFence("n")!;
+        time.Timestamp += 100;
+        var after = ownership.CurrentFence("n")!;
+
+        Assert.Equal([new ShardEpoch(3, 7)], before.Shards);
+        Assert.False(ownership.Owns(3));
+        Assert.Empty(after.Shards);
+        Assert.Null(ShardOwnership.Exclusive(time).CurrentFence("n"));
+    }
+
+    [Fact]
+    public async Task JobTrigger_WithoutHeldShards_FiresNothing_AndWithThemFiresOnlyTheirJobs()
+    {
+        var (a, ownA) = Leaser("node-a");
+        var (b, _) = Leaser("node-b");
+        await a.RunOnceAsync(default);
+        await b.RunOnceAsync(default);
+        await a.RunOnceAsync(default);
+        await b.RunOnceAsync(default);
+        var jobs = new List<JobRecord>();
+        foreach (var shard in new[] { 0, 200 })
+        {
+            var job = TestJobs.Once(TestJobs.T0, TestJobs.Noop()) with { Shard = shard };
+            jobs.Add((await _storage.InsertJobAsync(new InsertJobParams(job), default)).Job);
+        }
+
+        var idle = Trigger(ShardOwnership.Leased(_clock), "node-c");
+        var trigger = Trigger(ownA, "node-a");
+
+        Assert.Equal(0, (await idle.RunOnceAsync(default)).Fired);
+        Assert.Equal(1, (await trigger.RunOnceAsync(default)).Fired);
+        var runs = (await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items;
+        Assert.Equal([jobs[0].Id], runs.Select(r => r.JobId));
+        Assert.Equal(0, runs[0].Shard);
+    }
+
+    private (ShardLeaser Leaser, ShardOwnership Ownership) Leaser(string nodeId)
+    {
+        var ownership = ShardOwnership.Leased(_clock);
+        var leaser = new ShardLeaser(
+            _storage,
+            ownership,
+            new EngineSignals(),
+            _clock,
+            Options.Create(new ShardLeaserOptions { LeaseTtl = Ttl }),
+            Options.Create(new NodeOptions { NodeId = nodeId, Address = "http://" + nodeId }),
+            NullLogger<ShardLeaser>.Instance);
+        return (leaser, ownership);
+    }
+
+    private JobTrigger Trigger(ShardOwnership ownership, string nodeId) =>
+        new(_storage, ownership, new EngineSignals(), _clock, Options.Create(new JobTriggerOptions()), Options.Create(new NodeOptions { NodeId = nodeId }), NullLogger<JobTrigger>.Instance);
+
+    /// <summary>A clock whose monotonic timestamps move only when the test says so.</summary>
+    private sealed class SteppingTimestamps : TimeProvider
+    {
+        public long Timestamp { get; set; } = 1_000;
+
+        public override long GetTimestamp() => Timestamp;
+    }
+}
