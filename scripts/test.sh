@@ -4,8 +4,33 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# PostgreSQL: the tests start throwaway servers of their own (test/Kron.Testing/PostgresServer.cs) from the newest
+# /usr/lib/postgresql/*/bin; they only need the server binaries.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  echo "installing postgresql-15 for the storage and cluster tests" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+fi
+
+# Every test server lives under this folder; whatever is still running there when the script ends (a test host that
+# was killed) is stopped, and the folder removed.
+KRON_TEST_PG_ROOT=$(mktemp -d)
+export KRON_TEST_PG_ROOT
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+cleanup() {
+  for data in "$KRON_TEST_PG_ROOT"/*/data; do
+    if [ -f "$data/postmaster.pid" ]; then
+      bin=$(dirname "$(compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" | sort -V | tail -1)")
+      if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$bin/pg_ctl" stop -m immediate -D "$data" >/dev/null 2>&1 || true
+      else
+        "$bin/pg_ctl" stop -m immediate -D "$data" >/dev/null 2>&1 || true
+      fi
+    fi
+  done
+  rm -rf "$KRON_TEST_PG_ROOT" "$log"
+}
+trap cleanup EXIT
 
 status=0
 dotnet test Kron.slnx -c Release 2>&1 | tee "$log" || status=$?

@@ -1,0 +1,239 @@
+using System.Data;
+using Npgsql;
+
+namespace Kron.Storage.Postgres;
+
+/// <summary>Jobs: Sql/jobs.sql.</summary>
+public sealed partial class PostgresDriver
+{
+    /// <summary>The error of a queued run cancelled by a fire (concurrency policy <c>replace</c>).</summary>
+    private const string ReplacedRunError = "cancelled: replaced by the run for a newer slot";
+
+    /// <inheritdoc/>
+    public Task<InsertJobResult> InsertJobAsync(InsertJobParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var job = parameters.Job;
+        return ConnectionAsync(
+            async (connection, ct) =>
+            {
+                // One batch, one implicit transaction: insert (or find the key taken) and hint, then read the winner.
+                using var batch = Batch(
+                    connection,
+                    Statement(SqlQueries.JobInsert, p => JobRows.Bind(p, job)),
+                    Statement(SqlQueries.JobGetInserted, p => p.Text("id", job.Id).Text("tenant", job.Tenant).Text("key", job.Key)));
+                var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    var created = false;
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        created = true;
+                    }
+
+                    await reader.NextResultAsync(ct).ConfigureAwait(false);
+                    var stored = await JobRows.ReadAllAsync(reader, ct).ConfigureAwait(false);
+                    return new InsertJobResult(stored.Single(), created);
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<JobRecord?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return ConnectionAsync(
+            async (connection, ct) =>
+            {
+                using var get = Command(connection, SqlQueries.JobGet, p => p.Text("id", parameters.Id));
+                return (await ReadJobsAsync(get, ct).ConfigureAwait(false)).SingleOrDefault();
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<ListJobsResult> ListJobsAsync(ListJobsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        return ConnectionAsync(
+            async (connection, ct) =>
+            {
+                using var list = Command(connection, SqlQueries.JobList, p => p
+                    .Text("cursor", parameters.Cursor ?? AboveEveryId)
+                    .Boolean("paused", parameters.Paused)
+                    .Text("tag", parameters.Tag)
+                    .Integer("limit", parameters.Limit + 1));
+                var rows = await ReadJobsAsync(list, ct).ConfigureAwait(false);
+                var (items, next) = Page(rows, parameters.Limit, j => j.Id);
+                return new ListJobsResult(items, next);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<UpdateJobResult> UpdateJobAsync(UpdateJobParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var job = parameters.Job;
+        return ConnectionAsync(
+            async (connection, ct) =>
+            {
+                // The existence check rides along: it only matters when the compare-and-set changed nothing.
+                using var batch = Batch(
+                    connection,
+                    Statement(SqlQueries.JobUpdate, p => JobRows.Bind(p.BigInt("expected_version", parameters.ExpectedVersion), job)),
+                    Statement(SqlQueries.JobExists, p => p.Text("id", job.Id)));
+                var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    var updated = (await JobRows.ReadAllAsync(reader, ct).ConfigureAwait(false)).SingleOrDefault();
+                    if (updated is not null)
+                    {
+                        return new UpdateJobResult(UpdateJobOutcome.Updated, updated);
+                    }
+
+                    await reader.NextResultAsync(ct).ConfigureAwait(false);
+                    await reader.ReadAsync(ct).ConfigureAwait(false);
+                    return new UpdateJobResult(reader.GetBoolean(0) ? UpdateJobOutcome.VersionConflict : UpdateJobOutcome.NotFound, null);
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<DeleteJobResult> DeleteJobAsync(DeleteJobParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return ConnectionAsync(
+            async (connection, ct) =>
+            {
+                using var delete = Command(connection, SqlQueries.JobDelete, p => p.Text("id", parameters.Id).Instant("now", parameters.Now));
+                var reader = await delete.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    return await reader.ReadAsync(ct).ConfigureAwait(false)
+                        ? new DeleteJobResult(true, reader.GetInt32(0))
+                        : new DeleteJobResult(false, 0);
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<GetDueJobsResult> GetDueJobsAsync(GetDueJobsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        var shards = parameters.Shards?.Distinct().ToArray();
+        if (shards is { Length: 0 })
+        {
+            return Task.FromResult(new GetDueJobsResult([], null));
+        }
+
+        return TransactionAsync(
+            // One snapshot: the due jobs and the next slot after them are read as of the same instant.
+            IsolationLevel.RepeatableRead,
+            async (connection, ct) =>
+            {
+                using var batch = shards is null
+                    ? Batch(
+                        connection,
+                        Statement(SqlQueries.JobGetDue, p => p.Instant("until", parameters.Until).Integer("limit", parameters.Limit)),
+                        Statement(SqlQueries.JobNextFireAfter, p => p.Instant("until", parameters.Until)))
+                    : Batch(
+                        connection,
+                        Statement(SqlQueries.JobGetDueInShards, p => p.IntegerArray("shards", shards).Instant("until", parameters.Until).Integer("limit", parameters.Limit)),
+                        Statement(SqlQueries.JobNextFireAfterInShards, p => p.IntegerArray("shards", shards).Instant("until", parameters.Until)));
+                var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    var jobs = await JobRows.ReadAllAsync(reader, ct).ConfigureAwait(false);
+                    await reader.NextResultAsync(ct).ConfigureAwait(false);
+                    await reader.ReadAsync(ct).ConfigureAwait(false);
+                    var next = reader.IsDBNull(0) ? (DateTimeOffset?)null : RowReader.ToInstant(reader.GetFieldValue<DateTime>(0));
+                    return new GetDueJobsResult(jobs, next);
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A fire's run belongs to another job. Nothing is written then.</exception>
+    /// <remarks>
+    /// One transaction, a fixed number of round trips whatever the number of fires: (fenced) lock the fence's leases;
+    /// every compare-and-set, in order; then the runs and cancellations of the fires that won, in order. Inserting runs
+    /// and cancelling them never touches <c>jobs</c>, so running every compare-and-set first decides exactly what
+    /// running each fire whole in turn would.
+    /// </remarks>
+    public Task<FireJobsResult> FireJobsAsync(FireJobsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        foreach (var fire in parameters.Fires)
+        {
+            if (fire.Runs.FirstOrDefault(r => r.JobId != fire.JobId) is { } stranger)
+            {
+                throw new ArgumentException($"Run {stranger.Id} of job {fire.JobId}'s fire belongs to job {stranger.JobId}.", nameof(parameters));
+            }
+        }
+
+        if (parameters.Fires.Count == 0)
+        {
+            return Task.FromResult(new FireJobsResult([]));
+        }
+
+        return TransactionAsync(
+            IsolationLevel.ReadCommitted,
+            async (connection, ct) =>
+            {
+                var shards = await LockFenceAsync(connection, parameters.Fence, parameters.Now, ct).ConfigureAwait(false);
+                if (shards is { Length: 0 })
+                {
+                    return new FireJobsResult(new bool[parameters.Fires.Count]);
+                }
+
+                var fired = new bool[parameters.Fires.Count];
+                using (var cas = Batch(connection, parameters.Fires.Select(fire => Statement(SqlQueries.JobFire, p => p
+                    .Text("id", fire.JobId)
+                    .Instant("expected_next_fire_at", fire.ExpectedNextFireAt)
+                    .Instant("new_next_fire_at", fire.NewNextFireAt)
+                    .IntegerArray("shards", shards)))))
+                {
+                    await cas.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    for (var i = 0; i < fired.Length; i++)
+                    {
+                        fired[i] = cas.BatchCommands[i].RecordsAffected == 1;
+                    }
+                }
+
+                var writes = parameters.Fires
+                    .Where((_, i) => fired[i])
+                    .SelectMany(fire => fire.Runs
+                        .Select(run => Statement(SqlQueries.RunInsert, p => RunRows.Bind(p, run)))
+                        .Concat(fire.CancelRunIds.Select(runId => Statement(SqlQueries.RunCancel, p => p
+                            .Text("id", runId)
+                            .Text("job_id", fire.JobId)
+                            .Instant("now", parameters.Now)
+                            .Text("reason", ReplacedRunError)))))
+                    .ToList();
+                if (writes.Count > 0)
+                {
+                    using var batch = Batch(connection, writes);
+                    await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                return new FireJobsResult(fired);
+            },
+            cancellationToken);
+    }
+
+    private static async Task<List<JobRecord>> ReadJobsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return await JobRows.ReadAllAsync(reader, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
