@@ -1,12 +1,15 @@
 using Kron.Engine;
+using Kron.Engine.Cluster;
 using Kron.Server.Api;
 using Kron.Server.Jobs;
 using Kron.Storage;
+using Kron.Storage.Postgres;
 using Kron.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kron.Server.Hosting;
@@ -17,9 +20,9 @@ namespace Kron.Server.Hosting;
 /// </summary>
 public sealed class KronNode : IAsyncDisposable
 {
-    private readonly DataDirectoryLock _lock;
+    private readonly DataDirectoryLock? _lock;
 
-    private KronNode(DataDirectoryLock dataLock, IStorageDriver storage, WebApplication app)
+    private KronNode(DataDirectoryLock? dataLock, IStorageDriver storage, WebApplication app)
     {
         _lock = dataLock;
         Storage = storage;
@@ -35,16 +38,19 @@ public sealed class KronNode : IAsyncDisposable
         App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
     /// <summary>
-    /// Locks the data directory, opens and migrates the database, and starts the host.
+    /// Opens and migrates the storage and starts the host. Embedded (no <see cref="ServerSettings.Store"/>): locks the
+    /// data directory and opens its SQLite file; the node holds every shard. Cluster: opens PostgreSQL, migrates under
+    /// an advisory lock, makes sure no live node has the same id, and leases its share of the shards.
     /// <paramref name="configure"/> lets tests replace parts (a test server, a manual clock, fast options).
     /// </summary>
     /// <exception cref="DataDirectoryLockedException">Another process uses the data directory.</exception>
     /// <exception cref="SchemaTooNewException">The database was migrated by a newer Kron.</exception>
+    /// <exception cref="NodeIdInUseException">A live cluster node has the same id.</exception>
     public static async Task<KronNode> StartAsync(ServerSettings settings, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var dataLock = DataDirectoryLock.Acquire(settings.DataDirectory);
-        SqliteDriver? storage = null;
+        var dataLock = settings.IsCluster ? null : DataDirectoryLock.Acquire(settings.DataDirectory);
+        IStorageDriver? storage = null;
         try
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
@@ -54,13 +60,38 @@ public sealed class KronNode : IAsyncDisposable
             configure?.Invoke(builder);
 
             var time = TimeProviderOf(builder.Services);
-            storage = SqliteDriver.Open(settings.DatabasePath, time);
-            await storage.MigrateAsync(new MigrateParams(), cancellationToken).ConfigureAwait(false);
+            if (builder.Configuration.GetValue<TimeSpan?>("Kron:Clock:Offset") is { } offset && offset != TimeSpan.Zero)
+            {
+                time = new OffsetTimeProvider(time, offset);
+                builder.Services.AddSingleton(time);
+            }
+
+            if (settings.Store is { } store)
+            {
+                Directory.CreateDirectory(settings.DataDirectory);
+                storage = PostgresDriver.Open(store);
+                await storage.MigrateAsync(new MigrateParams(), cancellationToken).ConfigureAwait(false);
+                var leases = builder.Configuration.GetSection("Kron:Cluster").Get<ShardLeaserOptions>() ?? new ShardLeaserOptions();
+                await WaitUntilNodeIdIsFreeAsync(storage, settings.NodeId, leases.LeaseTtl, time, cancellationToken).ConfigureAwait(false);
+
+                // The database's clock is the node's: leases, slots and instants agree across nodes whatever their clocks say.
+                var clock = new DatabaseClock(time);
+                builder.Services.AddSingleton<TimeProvider>(clock);
+                builder.Services.AddSingleton(clock);
+                builder.Services.AddSingleton(ShardOwnership.Leased(clock));
+            }
+            else
+            {
+                storage = SqliteDriver.Open(settings.DatabasePath, time);
+                await storage.MigrateAsync(new MigrateParams(), cancellationToken).ConfigureAwait(false);
+            }
+
             await RescueOwnLeasesAsync(storage, settings.NodeId, cancellationToken).ConfigureAwait(false);
-            builder.Services.AddSingleton<IStorageDriver>(storage);
+            builder.Services.AddSingleton(storage);
             builder.Services.Configure<NodeOptions>(o =>
             {
                 o.NodeId = settings.NodeId;
+                o.Address = settings.ListenUrl;
                 o.DataDirectory = Path.GetFullPath(settings.DataDirectory);
             });
             AddServices(builder);
@@ -68,6 +99,13 @@ public sealed class KronNode : IAsyncDisposable
             var app = builder.Build();
             MapEndpoints(app);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+            if (addresses is { Count: > 0 })
+            {
+                // Port 0 resolved to a real port: the cluster view shows where the node is reached.
+                app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeOptions>>().Value.Address = addresses.First();
+            }
+
             return new KronNode(dataLock, storage, app);
         }
         catch
@@ -77,7 +115,7 @@ public sealed class KronNode : IAsyncDisposable
                 await storage.DisposeAsync().ConfigureAwait(false);
             }
 
-            dataLock.Dispose();
+            dataLock?.Dispose();
             throw;
         }
     }
@@ -88,7 +126,7 @@ public sealed class KronNode : IAsyncDisposable
         await App.StopAsync().ConfigureAwait(false);
         await App.DisposeAsync().ConfigureAwait(false);
         await Storage.DisposeAsync().ConfigureAwait(false);
-        _lock.Dispose();
+        _lock?.Dispose();
     }
 
     /// <summary>
@@ -106,6 +144,32 @@ public sealed class KronNode : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// A node id must name one live process: a second one would renew the first one's leases and rescue its runs. A
+    /// row whose heartbeat is within the lease TTL is a live node, unless it stops heart-beating (a killed
+    /// predecessor being restarted): wait up to one TTL for that, then refuse.
+    /// </summary>
+    private static async Task WaitUntilNodeIdIsFreeAsync(IStorageDriver storage, string nodeId, TimeSpan ttl, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            var view = await storage.GetClusterAsync(new GetClusterParams(), cancellationToken).ConfigureAwait(false);
+            var same = view.Nodes.FirstOrDefault(n => n.Id == nodeId);
+            if (same is null || same.HeartbeatAt <= view.Now - ttl)
+            {
+                return;
+            }
+
+            if (time.GetElapsedTime(started) > ttl + TimeSpan.FromSeconds(1))
+            {
+                throw NodeIdInUseException.For(nodeId, same.Address, same.HeartbeatAt);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -144,6 +208,7 @@ public sealed class KronNode : IAsyncDisposable
         app.MapJobsApi();
         app.MapRunsApi();
         app.MapCronApi();
+        app.MapClusterApi();
     }
 
     private static TimeProvider TimeProviderOf(IServiceCollection services) =>

@@ -1,6 +1,9 @@
 namespace Kron.Server.Hosting;
 
-/// <summary>How a node is started: <c>kron serve --data --listen --node-id</c> (or <c>KRON_DATA</c>, <c>KRON_LISTEN</c>, <c>KRON_NODE_ID</c>).</summary>
+/// <summary>
+/// How a node is started: <c>kron serve --data --listen --node-id --store</c> (or <c>KRON_DATA</c>, <c>KRON_LISTEN</c>,
+/// <c>KRON_NODE_ID</c>, <c>KRON_STORE</c>).
+/// </summary>
 public sealed record ServerSettings
 {
     public const string DefaultDataDirectory = "./data";
@@ -15,6 +18,15 @@ public sealed record ServerSettings
 
     /// <summary>This node's name; defaults to the host name.</summary>
     public string NodeId { get; init; } = Environment.MachineName;
+
+    /// <summary>
+    /// A PostgreSQL connection string (Npgsql keywords or a <c>postgres://</c> URI): the node joins the cluster on that
+    /// database. Null: embedded SQLite in <see cref="DataDirectory"/>.
+    /// </summary>
+    public string? Store { get; init; }
+
+    /// <summary>True when the node is part of a PostgreSQL cluster.</summary>
+    public bool IsCluster => Store is not null;
 
     /// <summary>The SQLite file.</summary>
     public string DatabasePath => Path.Combine(Path.GetFullPath(DataDirectory), DatabaseFileName);
