@@ -33,8 +33,11 @@ public sealed partial class KronProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>kron serve</c> on <paramref name="dataDirectory"/> and waits until <c>/readyz</c> answers 200.</summary>
-    public static async Task<KronProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null, string nodeId = "e2e")
+    /// <summary>
+    /// Starts <c>kron serve</c> on <paramref name="dataDirectory"/> (and, with <paramref name="store"/>, as a node of the
+    /// cluster on that PostgreSQL database) and waits until <c>/readyz</c> answers 200.
+    /// </summary>
+    public static async Task<KronProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null, string nodeId = "e2e", string? store = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -45,6 +48,12 @@ public sealed partial class KronProcess : IAsyncDisposable
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "kron.dll"), "serve", "--data", dataDirectory, "--listen", "http://127.0.0.1:0", "--node-id", nodeId })
         {
             start.ArgumentList.Add(arg);
+        }
+
+        if (store is not null)
+        {
+            start.ArgumentList.Add("--store");
+            start.ArgumentList.Add(store);
         }
 
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
@@ -110,8 +119,19 @@ public sealed partial class KronProcess : IAsyncDisposable
         await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
     }
 
+    /// <summary>SIGSTOP: the process freezes (no thread runs, no heartbeat) but keeps its state, like a long GC pause or a frozen VM.</summary>
+    public void Freeze() => _ = NativeMethods.Kill(_process.Id, NativeMethods.SigStop);
+
+    /// <summary>SIGCONT: a frozen process goes on from where it stopped, believing nothing happened.</summary>
+    public void Thaw() => _ = NativeMethods.Kill(_process.Id, NativeMethods.SigCont);
+
     public async ValueTask DisposeAsync()
     {
+        if (!_process.HasExited)
+        {
+            Thaw();
+        }
+
         await KillAsync().ConfigureAwait(false);
         _process.Dispose();
     }
@@ -140,6 +160,8 @@ public sealed partial class KronProcess : IAsyncDisposable
     private static partial class NativeMethods
     {
         public const int SigTerm = 15;
+        public const int SigCont = 18;
+        public const int SigStop = 19;
 
         [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
         public static partial int Kill(int pid, int signal);
