@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Npgsql;
 
 namespace Kron.Storage.Postgres;
@@ -86,20 +85,42 @@ public static class PostgresConnectionString
 
     private static string FromKeywords(string text)
     {
+        var parsed = new System.Data.Common.DbConnectionStringBuilder();
         try
         {
-            return new NpgsqlConnectionStringBuilder(text).ConnectionString;
+            parsed.ConnectionString = text;
         }
         catch (ArgumentException exception)
         {
-            // Npgsql names the keyword and, at most, a value that failed to convert (a port, a number): never a
-            // password, which is any text.
-            throw new ArgumentException(
-                $"The PostgreSQL connection string is not valid Npgsql keywords: {Describe(exception)}. " +
-                $"Write keywords separated by ';' ({KeywordExample}) or a URI ({Example}).",
-                exception);
+            // The framework's message gives a position, never the text around it.
+            throw Keywords(exception.Message.TrimEnd('.') + "; check the quotes and the ';' between keywords", exception);
         }
+
+        var builder = new NpgsqlConnectionStringBuilder();
+        foreach (var keyword in parsed.Keys.Cast<string>())
+        {
+            if (!IsNpgsqlKeyword(keyword))
+            {
+                throw Keywords($"'{keyword}' is not a keyword Npgsql knows (such as Host, Port, Database, Username, Password, SSL Mode, Target Session Attributes)", null);
+            }
+
+            try
+            {
+                builder[keyword] = parsed[keyword];
+            }
+            catch (ArgumentException exception)
+            {
+                // Only a value that must be a number, a boolean or one of a list can fail: never a password.
+                throw Keywords($"the value of {keyword} is not valid ({exception.InnerException?.Message.TrimEnd('.') ?? exception.Message.TrimEnd('.')})", exception);
+            }
+        }
+
+        return builder.ConnectionString;
     }
+
+    private static ArgumentException Keywords(string problem, Exception? innerException) =>
+        new($"The PostgreSQL connection string is not valid Npgsql keywords: {problem}. " +
+            $"Write keywords separated by ';' ({KeywordExample}) or a URI ({Example}).", innerException);
 
     private static string FromUri(string uri, int schemeLength)
     {
@@ -287,7 +308,7 @@ public static class PostgresConnectionString
         }
         catch (ArgumentException exception)
         {
-            throw Invalid($"the query parameter '{name}': {Describe(exception)}");
+            throw Invalid($"the value of the query parameter '{name}' is not valid ({exception.InnerException?.Message.TrimEnd('.') ?? exception.Message.TrimEnd('.')})");
         }
     }
 
@@ -304,18 +325,6 @@ public static class PostgresConnectionString
     }
 
     private static string Decode(string text) => Uri.UnescapeDataString(text);
-
-    /// <summary>Npgsql's message and its cause's, which name a keyword and at most a non-secret value.</summary>
-    private static string Describe(ArgumentException exception)
-    {
-        var message = new StringBuilder(exception.Message.TrimEnd('.'));
-        if (exception.InnerException is { } inner)
-        {
-            message.Append(" (").Append(inner.Message.TrimEnd('.')).Append(')');
-        }
-
-        return message.ToString();
-    }
 
     private static ArgumentException Invalid(string problem) =>
         new($"The PostgreSQL URI is not valid: {problem}. The form is {Example}.");
