@@ -27,7 +27,7 @@ public sealed partial class ShardLeaser(
     private readonly ShardLeaserOptions _options = options.Value;
     private readonly string _nodeId = node.Value.NodeId;
     private readonly NodeOptions _node = node.Value;
-    private readonly DateTimeOffset _startedAt = NodeVersion.StartedAt;
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
     private long _lastForget;
 
     /// <summary>One heartbeat: renew, rebalance, publish. Tests call it directly.</summary>

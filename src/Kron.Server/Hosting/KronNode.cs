@@ -71,11 +71,10 @@ public sealed class KronNode : IAsyncDisposable
                 Directory.CreateDirectory(settings.DataDirectory);
                 storage = PostgresDriver.Open(store);
                 await storage.MigrateAsync(new MigrateParams(), cancellationToken).ConfigureAwait(false);
-                var leases = builder.Configuration.GetSection("Kron:Cluster").Get<ShardLeaserOptions>() ?? new ShardLeaserOptions();
-                await WaitUntilNodeIdIsFreeAsync(storage, settings.NodeId, leases.LeaseTtl, time, cancellationToken).ConfigureAwait(false);
-
                 // The database's clock is the node's: leases, slots and instants agree across nodes whatever their clocks say.
                 var clock = new DatabaseClock(time);
+                var leases = builder.Configuration.GetSection("Kron:Cluster").Get<ShardLeaserOptions>() ?? new ShardLeaserOptions();
+                await WaitUntilNodeIdIsFreeAsync(storage, settings.NodeId, leases.LeaseTtl, clock, cancellationToken).ConfigureAwait(false);
                 builder.Services.AddSingleton<TimeProvider>(clock);
                 builder.Services.AddSingleton(clock);
                 builder.Services.AddSingleton(ShardOwnership.Leased(clock));
@@ -152,12 +151,15 @@ public sealed class KronNode : IAsyncDisposable
     /// row whose heartbeat is within the lease TTL is a live node, unless it stops heart-beating (a killed
     /// predecessor being restarted): wait up to one TTL for that, then refuse.
     /// </summary>
-    private static async Task WaitUntilNodeIdIsFreeAsync(IStorageDriver storage, string nodeId, TimeSpan ttl, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task WaitUntilNodeIdIsFreeAsync(IStorageDriver storage, string nodeId, TimeSpan ttl, DatabaseClock time, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         while (true)
         {
+            // Also the clock's first sample, so that instants are right from the first request on.
+            var sentAt = time.InnerNow();
             var view = await storage.GetClusterAsync(new GetClusterParams(), cancellationToken).ConfigureAwait(false);
+            time.Observe(view.Now, sentAt, time.InnerNow());
             var same = view.Nodes.FirstOrDefault(n => n.Id == nodeId);
             if (same is null || same.HeartbeatAt <= view.Now - ttl)
             {
