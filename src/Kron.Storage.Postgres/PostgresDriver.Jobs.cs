@@ -163,9 +163,9 @@ public sealed partial class PostgresDriver
     /// <exception cref="ArgumentException">A fire's run belongs to another job. Nothing is written then.</exception>
     /// <remarks>
     /// One transaction, a fixed number of round trips whatever the number of fires: (fenced) lock the fence's leases;
-    /// every compare-and-set, in order; then the runs and cancellations of the fires that won, in order. Inserting runs
-    /// and cancelling them never touches <c>jobs</c>, so running every compare-and-set first decides exactly what
-    /// running each fire whole in turn would.
+    /// every compare-and-set; then the runs and cancellations of the fires that won. Inserting runs and cancelling them
+    /// never touches <c>jobs</c>, so running every compare-and-set first decides exactly what running each fire whole
+    /// in turn would.
     /// </remarks>
     public Task<FireJobsResult> FireJobsAsync(FireJobsParams parameters, CancellationToken cancellationToken)
     {
@@ -193,29 +193,39 @@ public sealed partial class PostgresDriver
                     return new FireJobsResult(new bool[parameters.Fires.Count]);
                 }
 
+                // Job id order (stable: a job's fires keep theirs), so that two batches lock the job rows they share
+                // in the same order and never deadlock. Results go back to the caller's order.
+                var order = Enumerable.Range(0, parameters.Fires.Count)
+                    .OrderBy(i => parameters.Fires[i].JobId, StringComparer.Ordinal)
+                    .ToArray();
                 var fired = new bool[parameters.Fires.Count];
-                using (var cas = Batch(connection, parameters.Fires.Select(fire => Statement(SqlQueries.JobFire, p => p
+                using (var cas = Batch(connection, order.Select(i => parameters.Fires[i]).Select(fire => Statement(SqlQueries.JobFire, p => p
                     .Text("id", fire.JobId)
                     .Instant("expected_next_fire_at", fire.ExpectedNextFireAt)
                     .Instant("new_next_fire_at", fire.NewNextFireAt)
                     .IntegerArray("shards", shards)))))
                 {
                     await cas.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                    for (var i = 0; i < fired.Length; i++)
+                    for (var k = 0; k < order.Length; k++)
                     {
-                        fired[i] = cas.BatchCommands[i].RecordsAffected == 1;
+                        fired[order[k]] = cas.BatchCommands[k].RecordsAffected == 1;
                     }
                 }
 
-                var writes = parameters.Fires
-                    .Where((_, i) => fired[i])
-                    .SelectMany(fire => fire.Runs
-                        .Select(run => Statement(SqlQueries.RunInsert, p => RunRows.Bind(p, run)))
-                        .Concat(fire.CancelRunIds.Select(runId => Statement(SqlQueries.RunCancel, p => p
-                            .Text("id", runId)
-                            .Text("job_id", fire.JobId)
+                // The runs of the fires that won, in order, then their cancellations in run id order (the same order
+                // as CompleteRuns and ExtendLeases lock runs in). A fire can thus cancel a run an earlier fire of the
+                // batch announced, as when each fire is written whole in turn.
+                var won = parameters.Fires.Where((_, i) => fired[i]).ToList();
+                var writes = won
+                    .SelectMany(fire => fire.Runs.Select(run => Statement(SqlQueries.RunInsert, p => RunRows.Bind(p, run))))
+                    .Concat(won
+                        .SelectMany(fire => fire.CancelRunIds.Select(runId => (fire.JobId, RunId: runId)))
+                        .OrderBy(c => c.RunId, StringComparer.Ordinal)
+                        .Select(c => Statement(SqlQueries.RunCancel, p => p
+                            .Text("id", c.RunId)
+                            .Text("job_id", c.JobId)
                             .Instant("now", parameters.Now)
-                            .Text("reason", ReplacedRunError)))))
+                            .Text("reason", ReplacedRunError))))
                     .ToList();
                 if (writes.Count > 0)
                 {
