@@ -58,21 +58,23 @@ public sealed partial class PostgresDriver
                 {
                     await ListenOnceAsync(hints, stop).ConfigureAwait(false);
                 }
-                catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException && !stop.IsCancellationRequested)
+                catch (NpgsqlException exception) when (IsConnectionLoss(exception) && !stop.IsCancellationRequested)
                 {
-                    // The connection is gone (or never came): wait a little and connect again.
+                    // The connection is gone (or never came): wait a little and connect again. Any other error (a
+                    // refused login, a missing permission) ends the enumeration with it: retrying would not help.
                 }
 
                 await Task.Delay(HintReconnectDelay, TimeProvider.System, stop).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception) when (stop.IsCancellationRequested)
         {
-            // Cancelled by the consumer or by DisposeAsync: a normal end.
+            // Cancelled by the consumer or by DisposeAsync (whatever the interrupted call threw): a normal end.
         }
-        catch (ObjectDisposedException)
+        catch (NpgsqlException exception)
         {
-            // The driver was disposed while connecting.
+            // Not a lost connection: the consumer gets the error.
+            hints.TryComplete(exception);
         }
         finally
         {

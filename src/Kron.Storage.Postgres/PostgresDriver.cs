@@ -183,12 +183,7 @@ public sealed partial class PostgresDriver : IStorageDriver, IStorageHints
     /// </summary>
     private bool ForgetConnectionsOnLoss(NpgsqlException exception)
     {
-        var lost = exception switch
-        {
-            PostgresException postgres => IsConnectionLossState(postgres.SqlState),
-            _ => true, // No answer from the server: an I/O failure or a timeout of the connection.
-        };
-        if (lost && Volatile.Read(ref _disposed) == 0)
+        if (IsConnectionLoss(exception) && Volatile.Read(ref _disposed) == 0)
         {
             _dataSource.Clear();
             (_dataSource as NpgsqlMultiHostDataSource)?.ClearDatabaseStates();
@@ -197,9 +192,15 @@ public sealed partial class PostgresDriver : IStorageDriver, IStorageHints
         return false;
     }
 
-    /// <summary>Class 08 (connection exception) and 57P (operator intervention: shutdown, crash, not yet accepting).</summary>
-    private static bool IsConnectionLossState(string sqlState) =>
-        sqlState.StartsWith("08", StringComparison.Ordinal) || sqlState.StartsWith("57P", StringComparison.Ordinal);
+    /// <summary>
+    /// The server went away or cannot be reached: no answer at all (an I/O failure, a connection timeout), or SQL state
+    /// class 08 (connection exception) or 57P (operator intervention: shutdown, crash, not yet accepting connections).
+    /// </summary>
+    private static bool IsConnectionLoss(NpgsqlException exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        _ => true,
+    };
 
     private static async Task<int> ReadSchemaVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

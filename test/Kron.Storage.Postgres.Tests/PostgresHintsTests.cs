@@ -75,4 +75,20 @@ public sealed class PostgresHintsTests
 
         await hints.Listening.WaitAsync(TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task ListenAsync_ErrorThatIsNotALostConnection_EndsTheEnumerationWithIt()
+    {
+        var database = await PostgresDatabases.CreateMigratedAsync();
+        await using var driver = PostgresDriver.Open(database.ConnectionString.Replace("Username=postgres", "Username=nobody", StringComparison.Ordinal));
+
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(async () =>
+        {
+            await foreach (var _ in driver.ListenAsync(Ct).WithCancellation(Ct))
+            {
+            }
+        });
+
+        Assert.Equal("28000", refused.SqlState);
+    }
 }
