@@ -88,7 +88,7 @@ public sealed class PostgresDriverTests
     }
 
     [Fact]
-    public async Task Open_SeveralHostsWithPrimaryTarget_ConnectsToTheOneThatAnswers()
+    public async Task Open_SeveralHostsWithPrimaryTarget_ConnectsAndListensToTheOneThatAnswers()
     {
         var database = await PostgresDatabases.CreateMigratedAsync();
         var port = database.Server.Port.ToString(CultureInfo.InvariantCulture);
@@ -101,6 +101,8 @@ public sealed class PostgresDriverTests
             await using var driver = PostgresDriver.Open(connectionString);
             Assert.True((await driver.GetStatusAsync(Ct)).IsCurrent);
             Assert.True((await driver.InsertJobAsync(new InsertJobParams(Job(Guid.NewGuid().ToString("N"))), Ct)).Created);
+            await using var hints = new HintRecorder(driver);
+            await hints.WaitUntilListeningAsync(driver);
         }
     }
 
