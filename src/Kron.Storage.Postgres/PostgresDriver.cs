@@ -42,6 +42,9 @@ public sealed partial class PostgresDriver : IStorageDriver, IStorageHints
     private readonly NpgsqlDataSource _listenDataSource;
     private int _disposed;
 
+    /// <summary>The server-side limit on a transaction left idle by its client (see <see cref="Open"/>).</summary>
+    internal const string IdleInTransactionOption = "-c idle_in_transaction_session_timeout=2000";
+
     private PostgresDriver(NpgsqlDataSource dataSource, NpgsqlDataSource listenDataSource)
     {
         _dataSource = dataSource;
@@ -70,6 +73,11 @@ public sealed partial class PostgresDriver : IStorageDriver, IStorageHints
         }
 
         settings.ApplicationName ??= "kron";
+
+        // A node frozen in the middle of a transaction (SIGSTOP, a VM pause) would keep its FOR SHARE locks on shard
+        // leases, and no one could take those shards over until it woke up. Kron's transactions never wait on the
+        // client, so the server ends one left idle for 2 s and releases its locks: takeover stays within the lease TTL.
+        settings.Options = (settings.Options is { Length: > 0 } options ? options + " " : string.Empty) + IdleInTransactionOption;
         if (settings.Host is { } host && !host.Contains(',', StringComparison.Ordinal))
         {
             // Npgsql honours Target Session Attributes only with several hosts and refuses it with one. With one host
