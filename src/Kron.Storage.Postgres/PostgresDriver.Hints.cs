@@ -60,8 +60,10 @@ public sealed partial class PostgresDriver
                 }
                 catch (NpgsqlException exception) when (IsConnectionLoss(exception) && !stop.IsCancellationRequested)
                 {
-                    // The connection is gone (or never came): wait a little and connect again. Any other error (a
-                    // refused login, a missing permission) ends the enumeration with it: retrying would not help.
+                    // The connection is gone (or never came): wait a little and connect again, asking every host
+                    // afresh which one is primary now. Any other error (a refused login, a missing permission) ends
+                    // the enumeration with it: retrying would not help.
+                    (_listenDataSource as NpgsqlMultiHostDataSource)?.ClearDatabaseStates();
                 }
 
                 await Task.Delay(HintReconnectDelay, TimeProvider.System, stop).ConfigureAwait(false);

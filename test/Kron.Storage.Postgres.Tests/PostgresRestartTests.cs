@@ -5,7 +5,7 @@ using Npgsql;
 namespace Kron.Storage.Postgres.Tests;
 
 /// <summary>
-/// The server goes away and comes back while a node works: operations fail while it is down and all succeed once
+/// The server goes away and comes back, or fails over to its standby, while a node works: operations fail while it is down and all succeed once
 /// it is up again (no dead pooled connection is handed out), and the hint listener reconnects by itself. Each test
 /// has a server of its own, since it stops it.
 /// </summary>
@@ -76,5 +76,52 @@ public sealed class PostgresRestartTests
 
         Assert.True((await writer.GetStatusAsync(Ct)).IsCurrent);
         await hints.WaitUntilListeningAsync(writer);
+    }
+
+    [Fact]
+    public async Task Operations_PrimaryFailsOverToItsStandby_GoOnWithTheNewPrimary()
+    {
+        await using var primary = await PostgresServer.StartNewAsync();
+        var database = await primary.CreateDatabaseAsync();
+        await using (var migrator = PostgresDriver.Open(primary.ConnectionStringFor(database)))
+        {
+            await migrator.MigrateAsync(new MigrateParams(), Ct);
+        }
+
+        await using var standby = await primary.StartStandbyAsync();
+        await Eventually.TrueAsync(
+            async () => await standby.ExecuteAsync("SELECT count(*) FROM shard_leases", database) == "256",
+            TimeSpan.FromSeconds(30),
+            "the standby to replay the migration");
+
+        // The standby is listed first: with Target Session Attributes=primary, writes still go to the primary.
+        await using var driver = PostgresDriver.Open(
+            $"postgres://postgres@127.0.0.1:{standby.Port},127.0.0.1:{primary.Port}/{database}?target_session_attrs=primary");
+        Assert.True((await driver.InsertJobAsync(new InsertJobParams(PostgresDriverTests.Job("before")), Ct)).Created);
+        await using var hints = new HintRecorder(driver);
+        await hints.WaitUntilListeningAsync(driver);
+
+        // Failover: the primary stops (its last WAL reaches the standby first), the standby is promoted.
+        await primary.StopAsync();
+        await standby.PromoteAsync();
+
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await driver.InsertJobAsync(new InsertJobParams(PostgresDriverTests.Job("after")), Ct)).Created;
+                }
+                catch (NpgsqlException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            "a write on the new primary");
+        Assert.NotNull(await driver.GetJobAsync(new GetJobParams("before"), Ct));
+        Assert.Equal("2", await standby.ExecuteAsync("SELECT count(*) FROM jobs WHERE id IN ('before', 'after')", database));
+        // The listener found the new primary too.
+        await hints.WaitUntilListeningAsync(driver);
     }
 }

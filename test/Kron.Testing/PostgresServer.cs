@@ -69,7 +69,23 @@ public sealed class PostgresServer : IAsyncDisposable
 
     /// <summary>Initialises a new data directory and starts a server on a free port.</summary>
     /// <exception cref="InvalidOperationException">No PostgreSQL server binaries are installed, or the server did not start.</exception>
-    public static async Task<PostgresServer> StartNewAsync()
+    public static Task<PostgresServer> StartNewAsync() =>
+        CreateAsync(server => server.RunToolAsync("initdb", ["-D", server.DataDirectory, "--auth=trust", "-U", Superuser, "--encoding=UTF8", "--no-locale", "--no-sync"]));
+
+    /// <summary>
+    /// Starts a hot standby of this server on a free port: a base backup streaming from it (<c>pg_basebackup -R</c>),
+    /// read-only until <see cref="PromoteAsync"/>. Together they are a primary and its replica, as Patroni runs them.
+    /// </summary>
+    public Task<PostgresServer> StartStandbyAsync() =>
+        CreateAsync(standby => standby.RunToolAsync(
+            "pg_basebackup",
+            ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", Superuser, "-D", standby.DataDirectory, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"]));
+
+    /// <summary>Promotes a standby to primary (a failover); returns when it accepts writes.</summary>
+    public Task PromoteAsync() => RunToolAsync("pg_ctl", ["promote", "-D", DataDirectory, "-w", "-t", "60"]);
+
+    /// <summary>A new directory, filled by <paramref name="makeDataDirectory"/>, then our settings, then started.</summary>
+    private static async Task<PostgresServer> CreateAsync(Func<PostgresServer, Task> makeDataDirectory)
     {
         var bin = FindBinDirectory();
         var asPostgresUser = string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
@@ -87,7 +103,9 @@ public sealed class PostgresServer : IAsyncDisposable
                 await RunAsync("chown", ["postgres:postgres", directory]).ConfigureAwait(false);
             }
 
-            await server.RunToolAsync("initdb", ["-D", server.DataDirectory, "--auth=trust", "-U", Superuser, "--encoding=UTF8", "--no-locale", "--no-sync"]).ConfigureAwait(false);
+            await makeDataDirectory(server).ConfigureAwait(false);
+
+            // Appended last, so they win over what a base backup copied from its primary.
             var settings = string.Join(
                 '\n',
                 "",
