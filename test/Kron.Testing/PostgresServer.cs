@@ -15,14 +15,16 @@ namespace Kron.Testing;
 /// <para>
 /// PostgreSQL refuses to run as root, so when the tests run as root the server's files belong to the <c>postgres</c>
 /// user and its commands run through <c>runuser -u postgres --</c>; as any other user they run as that user. The
-/// directory is created under <c>$KRON_TEST_PG_ROOT</c> when set (scripts/test.sh sets it and removes it on exit,
-/// so a killed test run leaves nothing running), else under the system's temporary folder.
+/// directory is created under <c>$KRON_TEST_PG_ROOT</c> when set (scripts/test.sh sets it, and on exit stops what
+/// still runs there and removes it), else under the system's temporary folder. Either way a detached reaper stops the
+/// server and removes its directory once the test process has gone, even if it was killed.
 /// </para>
 /// <para>
 /// Durability is traded for speed, since the data is thrown away: <c>fsync</c>, <c>synchronous_commit</c> and
-/// <c>full_page_writes</c> are off, and the WAL is kept small. A stop with <see cref="StopAsync"/> then <see cref="StartAsync"/> keeps the port
-/// and the data; tests that restart the server under load use their own instance, not <see cref="SharedAsync"/>.
-/// Databases are created and dropped with <c>psql</c>, so this class needs no database client library.
+/// <c>full_page_writes</c> are off, and the WAL is kept small. A stop with <see cref="StopAsync"/> then
+/// <see cref="StartAsync"/> keeps the port and the data; tests that restart the server under load use their own
+/// instance, not <see cref="SharedAsync"/>. Databases are created and dropped with <c>psql</c>, so this class needs no
+/// database client library.
 /// </para>
 /// </remarks>
 public sealed class PostgresServer : IAsyncDisposable
