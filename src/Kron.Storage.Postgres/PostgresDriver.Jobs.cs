@@ -17,23 +17,30 @@ public sealed partial class PostgresDriver
         return ConnectionAsync(
             async (connection, ct) =>
             {
-                // One batch, one implicit transaction: insert (or find the key taken) and hint, then read the winner.
-                using var batch = Batch(
-                    connection,
-                    Statement(SqlQueries.JobInsert, p => JobRows.Bind(p, job)),
-                    Statement(SqlQueries.JobGetInserted, p => p.Text("id", job.Id).Text("tenant", job.Tenant).Text("key", job.Key)));
-                var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
+                while (true)
                 {
-                    var created = false;
-                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    // One batch, one implicit transaction: insert (or find the key taken) and hint, then read the winner.
+                    using var batch = Batch(
+                        connection,
+                        Statement(SqlQueries.JobInsert, p => JobRows.Bind(p, job)),
+                        Statement(SqlQueries.JobGetInserted, p => p.Text("id", job.Id).Text("tenant", job.Tenant).Text("key", job.Key)));
+                    var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
                     {
-                        created = true;
-                    }
+                        var created = false;
+                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                        {
+                            created = true;
+                        }
 
-                    await reader.NextResultAsync(ct).ConfigureAwait(false);
-                    var stored = await JobRows.ReadAllAsync(reader, ct).ConfigureAwait(false);
-                    return new InsertJobResult(stored.Single(), created);
+                        await reader.NextResultAsync(ct).ConfigureAwait(false);
+
+                        // No row: the job that held the key was deleted between the two statements; the key is free.
+                        if ((await JobRows.ReadAllAsync(reader, ct).ConfigureAwait(false)).SingleOrDefault() is { } stored)
+                        {
+                            return new InsertJobResult(stored, created);
+                        }
+                    }
                 }
             },
             cancellationToken);
