@@ -188,6 +188,32 @@ public sealed class ClusterTests(ClusterFixture fixture)
         Assert.All(view.Nodes, n => Assert.InRange(n.HeartbeatAt, view.Now.AddSeconds(-5), view.Now));
     }
 
+    [Fact]
+    public async Task JobRegisteredOnAnyNodeForOneSecondLater_FiresOnTimeThroughTheOwnersWakeUp()
+    {
+        // The owners' triggers would sleep up to 30 s without a hint: only the NOTIFY wake-up can make this on time.
+        var sleepy = new Dictionary<string, string> { ["Kron__Trigger__MaxIdleInterval"] = "00:00:30" };
+        var perNode = Enumerable.Range(1, 3).ToDictionary(i => $"node-{i}", _ => (IReadOnlyDictionary<string, string>)sleepy);
+        await using var cluster = await KronCluster.StartAsync(await fixture.Server, 3, perNode);
+        using var api = cluster.Api("node-1");
+        var view = await cluster.ViewAsync("node-1");
+        var owner = view.Shards.ToDictionary(s => s.Shard, s => s.Owner);
+
+        var jobs = new List<JobResponse>();
+        for (var i = 0; i < 12; i++)
+        {
+            var at = TimeProvider.System.GetUtcNow().AddSeconds(1);
+            jobs.Add(await api.CreateJobAsync(new { name = $"soon-{i}", schedule_time = at, target = new { type = "noop" } }));
+            await Task.Delay(TimeSpan.FromMilliseconds(300), TimeProvider.System);
+        }
+
+        await WaitUntilFinalAsync(api, jobs);
+        var runs = (await api.AllRunsAsync()).ToDictionary(r => r.JobId);
+        Assert.Contains(runs.Values, r => r.Node != "node-1");
+        Assert.All(jobs, j => Assert.InRange(runs[j.Id].StartedAt!.Value - runs[j.Id].ScheduledFor, TimeSpan.Zero, TimeSpan.FromSeconds(1)));
+        Assert.All(runs.Values, r => Assert.Equal(owner[ShardOf(r.JobId)], r.Node));
+    }
+
     private static async Task<List<JobResponse>> CreateIntervalJobsAsync(KronCluster cluster, int count, string file)
     {
         var jobs = new List<JobResponse>();
@@ -244,6 +270,8 @@ public sealed class ClusterTests(ClusterFixture fixture)
             await api.PauseAsync(job.Id);
         }
     }
+
+    private static int ShardOf(string jobId) => Kron.Storage.Ids.ShardOf(jobId, Kron.Storage.Shards.Count);
 
     /// <summary>Each job has one run, it succeeded, and its command ran exactly once.</summary>
     private static void AssertEachRanExactlyOnce(KronCluster cluster, Dictionary<string, List<RunResponse>> runs, IEnumerable<JobResponse> jobs, string file)
