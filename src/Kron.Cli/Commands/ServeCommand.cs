@@ -66,7 +66,7 @@ internal static class ServeCommand
         }
         catch (Npgsql.NpgsqlException e)
         {
-            await console.Error.WriteLineAsync($"kron: cannot reach the PostgreSQL store: {e.Message}").ConfigureAwait(false);
+            await console.Error.WriteLineAsync($"kron: cannot use the PostgreSQL store: {e.Message} (check that the server runs, and the host, port, database, user and password in --store)").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
 
