@@ -1,5 +1,8 @@
 using Kron.Core.Model;
+using Kron.Engine.Maintenance;
 using Kron.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Kron.Engine.Tests;
 
@@ -70,5 +73,30 @@ public sealed class RunRescuerTests
         engine.Clock.Advance(TimeSpan.FromSeconds(20));
 
         Assert.Equal(new RescueRunsResult(0, 0), await engine.Rescuer.RunOnceAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RunOnce_AfterTheDatabaseWasUnreachable_WaitsTheGraceBeforeRescuing()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var run = await ClaimedByADeadNodeAsync(engine, TestJobs.Once(T0, TestJobs.Noop()));
+        var (storage, database) = SwitchableStorage.Wrap(engine.Storage);
+        var options = new RunRescuerOptions();
+        using var rescuer = new RunRescuer(storage, new EngineSignals(), engine.Clock, Options.Create(options), NullLogger<RunRescuer>.Instance);
+        engine.Clock.Advance(EngineHarness.LeaseDuration + TimeSpan.FromSeconds(1));
+
+        database.Down = true;
+        await Assert.ThrowsAsync<IOException>(() => rescuer.RunOnceAsync(CancellationToken.None));
+        database.Down = false;
+        var back = await rescuer.RunOnceAsync(CancellationToken.None);
+        engine.Clock.Advance(options.ReconnectGrace - TimeSpan.FromSeconds(1));
+        var stillWaiting = await rescuer.RunOnceAsync(CancellationToken.None);
+        engine.Clock.Advance(TimeSpan.FromSeconds(1));
+        var after = await rescuer.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(new RescueRunsResult(0, 0), back);
+        Assert.Equal(new RescueRunsResult(0, 0), stillWaiting);
+        Assert.Equal(new RescueRunsResult(1, 0), after);
+        Assert.Equal(RunState.Queued, (await engine.RunAsync(run.Id)).State);
     }
 }

@@ -15,6 +15,15 @@ public sealed class RunRescuerOptions
 
     /// <summary>Runs rescued per pass.</summary>
     public int BatchSize { get; set; } = 500;
+
+    /// <summary>
+    /// After the database was unreachable, how long the rescuer waits before rescuing again. During an outage no
+    /// lease can be renewed, so every lease may have expired when the database returns; within this grace the nodes
+    /// still running those runs renew them (the dispatcher renews every third of its 30 s run lease), and only the
+    /// runs of holders that really died are rescued. Without it, a run still executing on a healthy node would be
+    /// queued again (or marked lost) just because the database blinked.
+    /// </summary>
+    public TimeSpan ReconnectGrace { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>
@@ -28,8 +37,43 @@ public sealed partial class RunRescuer(
     IOptions<RunRescuerOptions> options,
     ILogger<RunRescuer> logger) : BackgroundService
 {
-    /// <summary>One pass. Tests call it directly.</summary>
+    private DateTimeOffset? _unreachableSince;
+    private DateTimeOffset? _reachableAgainAt;
+
+    /// <summary>
+    /// One pass. Tests call it directly. A pass that fails (the database is unreachable) starts a reconnect grace:
+    /// the passes after it only check that the database answers until <see cref="RunRescuerOptions.ReconnectGrace"/>
+    /// has passed since it answered again.
+    /// </summary>
     public async Task<RescueRunsResult> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_unreachableSince is not null)
+            {
+                await storage.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+                var now = time.GetUtcNow();
+                _reachableAgainAt ??= now;
+                if (now - _reachableAgainAt < options.Value.ReconnectGrace)
+                {
+                    return new RescueRunsResult(0, 0);
+                }
+
+                _unreachableSince = null;
+                _reachableAgainAt = null;
+            }
+
+            return await RescueAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _unreachableSince ??= time.GetUtcNow();
+            _reachableAgainAt = null;
+            throw;
+        }
+    }
+
+    private async Task<RescueRunsResult> RescueAsync(CancellationToken cancellationToken)
     {
         var result = await storage.RescueRunsAsync(new RescueRunsParams(options.Value.BatchSize), cancellationToken).ConfigureAwait(false);
         if (result.Requeued > 0 || result.Lost > 0)
