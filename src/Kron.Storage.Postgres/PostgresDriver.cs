@@ -111,14 +111,14 @@ public sealed partial class PostgresDriver : IStorageDriver, IStorageHints
                 await ExecuteAsync(connection, SqlQueries.MigrationLock, ct).ConfigureAwait(false);
 
                 var from = await ReadSchemaVersionAsync(connection, ct).ConfigureAwait(false);
-                if (from > SchemaMigrations.Latest)
+                if (from > SqlQueries.Migrations.Latest)
                 {
                     // Nothing was written: the transaction rolls back, releasing the lock.
-                    throw new SchemaTooNewException(from, SchemaMigrations.Latest);
+                    throw new SchemaTooNewException(from, SqlQueries.Migrations.Latest);
                 }
 
                 await ExecuteAsync(connection, SqlQueries.SchemaVersionCreate, ct).ConfigureAwait(false);
-                foreach (var migration in SchemaMigrations.All.Where(m => m.Version > from))
+                foreach (var migration in SqlQueries.Migrations.All.Where(m => m.Version > from))
                 {
                     await ExecuteAsync(connection, migration.Sql, ct).ConfigureAwait(false);
                     using var record = new NpgsqlCommand(SqlQueries.SchemaVersionInsert, connection);
@@ -126,7 +126,7 @@ public sealed partial class PostgresDriver : IStorageDriver, IStorageHints
                     await record.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
 
-                return new MigrateResult(from, Math.Max(from, SchemaMigrations.Latest));
+                return new MigrateResult(from, Math.Max(from, SqlQueries.Migrations.Latest));
             },
             cancellationToken);
     }
@@ -134,7 +134,7 @@ public sealed partial class PostgresDriver : IStorageDriver, IStorageHints
     /// <inheritdoc/>
     public Task<StorageStatus> GetStatusAsync(CancellationToken cancellationToken) =>
         ConnectionAsync(
-            async (connection, ct) => new StorageStatus(await ReadSchemaVersionAsync(connection, ct).ConfigureAwait(false), SchemaMigrations.Latest),
+            async (connection, ct) => new StorageStatus(await ReadSchemaVersionAsync(connection, ct).ConfigureAwait(false), SqlQueries.Migrations.Latest),
             cancellationToken);
 
     /// <summary>Stops every <see cref="ListenAsync"/> (their enumerations end) and closes every pooled connection.</summary>

@@ -99,10 +99,10 @@ public sealed partial class SqliteDriver : IStorageDriver
             async (transaction, ct) =>
             {
                 var from = await ReadSchemaVersionAsync(transaction.Connection!, transaction, ct).ConfigureAwait(false);
-                if (from > SchemaMigrations.Latest)
+                if (from > SqlQueries.Migrations.Latest)
                 {
                     // Nothing was written yet: disposing the transaction rolls back nothing.
-                    throw new SchemaTooNewException(from, SchemaMigrations.Latest);
+                    throw new SchemaTooNewException(from, SqlQueries.Migrations.Latest);
                 }
 
                 using (var create = Command(transaction, SqlQueries.SchemaVersionCreate))
@@ -110,7 +110,7 @@ public sealed partial class SqliteDriver : IStorageDriver
                     await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
 
-                foreach (var migration in SchemaMigrations.All.Where(m => m.Version > from))
+                foreach (var migration in SqlQueries.Migrations.All.Where(m => m.Version > from))
                 {
                     using var apply = Command(transaction, migration.Sql);
                     await apply.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -120,7 +120,7 @@ public sealed partial class SqliteDriver : IStorageDriver
                     await record.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
 
-                return new MigrateResult(from, Math.Max(from, SchemaMigrations.Latest));
+                return new MigrateResult(from, Math.Max(from, SqlQueries.Migrations.Latest));
             },
             cancellationToken);
     }
@@ -129,7 +129,7 @@ public sealed partial class SqliteDriver : IStorageDriver
     public Task<StorageStatus> GetStatusAsync(CancellationToken cancellationToken) =>
         ReadAsync(
             async (connection, ct) =>
-                new StorageStatus(await ReadSchemaVersionAsync(connection, null, ct).ConfigureAwait(false), SchemaMigrations.Latest),
+                new StorageStatus(await ReadSchemaVersionAsync(connection, null, ct).ConfigureAwait(false), SqlQueries.Migrations.Latest),
             cancellationToken);
 
     /// <summary>Waits for a write in progress, then closes the file (WAL is checkpointed by the last close).</summary>

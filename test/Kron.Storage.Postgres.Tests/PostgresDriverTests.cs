@@ -15,7 +15,7 @@ public sealed class PostgresDriverTests
     {
         var database = await PostgresDatabases.CreateEmptyAsync();
         await using var driver = PostgresDriver.Open(database.ConnectionString);
-        var latest = SchemaMigrations.Latest;
+        var latest = SqlQueries.Migrations.Latest;
         Assert.Equal(new StorageStatus(0, latest), await driver.GetStatusAsync(Ct));
 
         var result = await driver.MigrateAsync(new MigrateParams(), Ct);
@@ -45,7 +45,7 @@ public sealed class PostgresDriverTests
             start.SetResult();
             var results = await Task.WhenAll(migrations);
 
-            var latest = SchemaMigrations.Latest;
+            var latest = SqlQueries.Migrations.Latest;
             Assert.Single(results, r => r == new MigrateResult(0, latest));
             Assert.Equal(4, results.Count(r => r == new MigrateResult(latest, latest)));
             Assert.Equal(Versions(latest), await QueryAsync(database, "SELECT version FROM schema_version ORDER BY version"));
@@ -73,15 +73,15 @@ public sealed class PostgresDriverTests
             await driver.InsertJobAsync(new InsertJobParams(Job("a")), Ct);
         }
 
-        var future = SchemaMigrations.Latest + 1;
+        var future = SqlQueries.Migrations.Latest + 1;
         await database.Server.ExecuteAsync($"INSERT INTO schema_version (version, applied_at) VALUES ({future}, now())", database.Name);
         var before = await SnapshotAsync(database);
 
         await using (var driver = PostgresDriver.Open(database.ConnectionString))
         {
             var refused = await Assert.ThrowsAsync<SchemaTooNewException>(() => driver.MigrateAsync(new MigrateParams(), Ct));
-            Assert.Equal((future, SchemaMigrations.Latest), (refused.DatabaseVersion, refused.BinaryVersion));
-            Assert.Equal(new StorageStatus(future, SchemaMigrations.Latest), await driver.GetStatusAsync(Ct));
+            Assert.Equal((future, SqlQueries.Migrations.Latest), (refused.DatabaseVersion, refused.BinaryVersion));
+            Assert.Equal(new StorageStatus(future, SqlQueries.Migrations.Latest), await driver.GetStatusAsync(Ct));
         }
 
         Assert.Equal(before, await SnapshotAsync(database));

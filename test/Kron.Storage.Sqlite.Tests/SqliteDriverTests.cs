@@ -21,7 +21,7 @@ public sealed class SqliteDriverTests : IDisposable
     public async Task MigrateAsync_NewFile_AppliesEveryMigrationInOrder()
     {
         await using var driver = SqliteDriver.Open(_database.FilePath, _time);
-        var latest = SchemaMigrations.Latest;
+        var latest = SqlQueries.Migrations.Latest;
         Assert.Equal(new StorageStatus(0, latest), await driver.GetStatusAsync(Ct));
 
         var result = await driver.MigrateAsync(new MigrateParams(), Ct);
@@ -42,9 +42,9 @@ public sealed class SqliteDriverTests : IDisposable
 
         var again = await driver.MigrateAsync(new MigrateParams(), Ct);
 
-        Assert.Equal(new MigrateResult(SchemaMigrations.Latest, SchemaMigrations.Latest), again);
+        Assert.Equal(new MigrateResult(SqlQueries.Migrations.Latest, SqlQueries.Migrations.Latest), again);
         Assert.Equal(schema, Query("SELECT sql FROM sqlite_schema ORDER BY name"));
-        Assert.Equal([SchemaMigrations.Latest.ToString(CultureInfo.InvariantCulture)], Query("SELECT count(*) FROM schema_version"));
+        Assert.Equal([SqlQueries.Migrations.Latest.ToString(CultureInfo.InvariantCulture)], Query("SELECT count(*) FROM schema_version"));
         Assert.NotNull(await driver.GetJobAsync(new GetJobParams("a"), Ct));
     }
 
@@ -57,15 +57,15 @@ public sealed class SqliteDriverTests : IDisposable
             await driver.InsertJobAsync(new InsertJobParams(Job("a")), Ct);
         }
 
-        var future = SchemaMigrations.Latest + 1;
+        var future = SqlQueries.Migrations.Latest + 1;
         Execute($"INSERT INTO schema_version (version, applied_at) VALUES ({future}, 0)");
         var before = Snapshot();
 
         await using (var driver = SqliteDriver.Open(_database.FilePath, _time))
         {
             var refused = await Assert.ThrowsAsync<SchemaTooNewException>(() => driver.MigrateAsync(new MigrateParams(), Ct));
-            Assert.Equal((future, SchemaMigrations.Latest), (refused.DatabaseVersion, refused.BinaryVersion));
-            Assert.Equal(new StorageStatus(future, SchemaMigrations.Latest), await driver.GetStatusAsync(Ct));
+            Assert.Equal((future, SqlQueries.Migrations.Latest), (refused.DatabaseVersion, refused.BinaryVersion));
+            Assert.Equal(new StorageStatus(future, SqlQueries.Migrations.Latest), await driver.GetStatusAsync(Ct));
         }
 
         Assert.Equal(before, Snapshot());
@@ -107,10 +107,10 @@ public sealed class SqliteDriverTests : IDisposable
             ("@t0", Microseconds.FromInstant(T0)));
 
         await using var driver = SqliteDriver.Open(_database.FilePath, _time);
-        Assert.Equal(new StorageStatus(1, SchemaMigrations.Latest), await driver.GetStatusAsync(Ct));
+        Assert.Equal(new StorageStatus(1, SqlQueries.Migrations.Latest), await driver.GetStatusAsync(Ct));
         var result = await driver.MigrateAsync(new MigrateParams(), Ct);
 
-        Assert.Equal(new MigrateResult(1, SchemaMigrations.Latest), result);
+        Assert.Equal(new MigrateResult(1, SqlQueries.Migrations.Latest), result);
         var read = await driver.GetJobAsync(new GetJobParams("a"), Ct);
         Assert.Equal(["billing"], read!.Tags);
         Assert.Equal(job with { Tags = read.Tags, LastRun = new RunSummary("r2", RunState.Queued, T0.AddMinutes(1), null) }, read);
@@ -163,7 +163,7 @@ public sealed class SqliteDriverTests : IDisposable
 
         await using (var reopened = SqliteDriver.Open(_database.FilePath, _time))
         {
-            Assert.Equal(new MigrateResult(SchemaMigrations.Latest, SchemaMigrations.Latest), await reopened.MigrateAsync(new MigrateParams(), Ct));
+            Assert.Equal(new MigrateResult(SqlQueries.Migrations.Latest, SqlQueries.Migrations.Latest), await reopened.MigrateAsync(new MigrateParams(), Ct));
             var read = await reopened.GetJobAsync(new GetJobParams("a"), Ct);
             Assert.Equal(["x"], read!.Tags);
             Assert.Equal(job with { Tags = read.Tags, LastRun = read.LastRun }, read);
@@ -308,7 +308,7 @@ public sealed class SqliteDriverTests : IDisposable
     /// <summary>A database as a version-1 binary left it: only migration 0001 applied and recorded.</summary>
     private void CreateVersion1Database()
     {
-        var version1 = SchemaMigrations.All.Single(m => m.Version == 1);
+        var version1 = SqlQueries.Migrations.All.Single(m => m.Version == 1);
         Execute(SqlQueries.SchemaVersionCreate);
         Execute(version1.Sql);
         Execute("INSERT INTO schema_version (version, applied_at) VALUES (1, 0)");
