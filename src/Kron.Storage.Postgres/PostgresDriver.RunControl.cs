@@ -1,4 +1,5 @@
 using Kron.Core.Model;
+using Kron.Storage.Sql;
 
 namespace Kron.Storage.Postgres;
 

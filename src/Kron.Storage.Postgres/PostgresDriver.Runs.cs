@@ -1,5 +1,6 @@
 using System.Data;
 using Kron.Core.Model;
+using Kron.Storage.Sql;
 using Npgsql;
 
 namespace Kron.Storage.Postgres;

@@ -1,3 +1,4 @@
+using Kron.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace Kron.Storage.Sqlite;

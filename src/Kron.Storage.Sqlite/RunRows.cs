@@ -1,4 +1,5 @@
 using Kron.Core.Model;
+using Kron.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace Kron.Storage.Sqlite;
