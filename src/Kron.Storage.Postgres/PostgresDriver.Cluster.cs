@@ -73,7 +73,8 @@ public sealed partial class PostgresDriver
                     .Text("owner", parameters.NodeId)
                     .Instant("now", parameters.Now)
                     .Duration("lease_ttl", parameters.LeaseTtl)
-                    .Integer("limit", parameters.Limit));
+                    .Integer("limit", parameters.Limit)
+                    .Boolean("take_over", parameters.TakeOver));
                 var acquired = new List<ShardLease>();
                 int takenOver = 0, requeued = 0, lost = 0;
                 var reader = await acquire.ExecuteReaderAsync(ct).ConfigureAwait(false);

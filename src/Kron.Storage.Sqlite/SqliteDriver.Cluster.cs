@@ -71,7 +71,11 @@ public sealed partial class SqliteDriver
             {
                 // The previous owners first: RETURNING only shows the new row.
                 var previous = new Dictionary<int, string?>();
-                using (var acquirable = Command(transaction, SqlQueries.ShardAcquirable).Bind("@now", now).Bind("@limit", parameters.Limit))
+                using (var acquirable = Command(transaction, SqlQueries.ShardAcquirable)
+                    .Bind("@now", now)
+                    .Bind("@limit", parameters.Limit)
+                    .Bind("@owner", parameters.NodeId)
+                    .Bind("@take_over", parameters.TakeOver ? 1 : 0))
                 {
                     var reader = await acquirable.ExecuteReaderAsync(ct).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
@@ -86,9 +90,8 @@ public sealed partial class SqliteDriver
                 List<ShardLease> acquired;
                 using (var acquire = Command(transaction, SqlQueries.ShardAcquire)
                     .Bind("@owner", parameters.NodeId)
-                    .Bind("@now", now)
                     .Bind("@expires_at", now + Microseconds.FromDuration(parameters.LeaseTtl))
-                    .Bind("@limit", parameters.Limit))
+                    .Bind("@shards", JsonStringArray.WriteIntegers(previous.Keys)))
                 {
                     acquired = await ReadShardLeasesAsync(acquire, ct).ConfigureAwait(false);
                 }

@@ -40,13 +40,15 @@ public sealed record ClusterView(DateTimeOffset Now, IReadOnlyList<NodeRecord> N
 public sealed record GetClusterParams(DateTimeOffset? Now = null);
 
 /// <summary>
-/// Take up to <paramref name="Limit"/> shards that nobody holds (released, or their lease expired), lowest shard first:
-/// owner = the node, epoch + 1, expires_at = now + <paramref name="LeaseTtl"/>. Shards whose lease expired in the
-/// hands of another node are a takeover: in the same transaction, the running runs of those shards leased by the
-/// previous owner are rescued (queued again at least once, lost at most once), which revokes their lease tokens.
-/// Concurrent acquirers never take the same shard.
+/// Take up to <paramref name="Limit"/> shards that nobody holds (released, or their lease expired): owner = the node,
+/// epoch + 1, expires_at = now + <paramref name="LeaseTtl"/>. The node's own expired shards come first, then released
+/// ones, then expired leases of other nodes, lowest shard first within each. Shards whose lease expired in the hands
+/// of another node are a takeover: in the same transaction, the running runs of those shards leased by the previous
+/// owner are rescued (queued again at least once, lost at most once), which revokes their lease tokens. With
+/// <paramref name="TakeOver"/> false, other nodes' expired shards are left alone (a node back from a database outage
+/// lets the others re-acquire their own first). Concurrent acquirers never take the same shard.
 /// </summary>
-public sealed record AcquireShardsParams(string NodeId, int Limit, TimeSpan LeaseTtl, DateTimeOffset? Now = null);
+public sealed record AcquireShardsParams(string NodeId, int Limit, TimeSpan LeaseTtl, DateTimeOffset? Now = null, bool TakeOver = true);
 
 /// <summary>The shards acquired, and the runs rescued from the previous owners of shards taken over.</summary>
 public sealed record AcquireShardsResult(IReadOnlyList<ShardLease> Acquired, int TakenOver, int Requeued, int Lost);

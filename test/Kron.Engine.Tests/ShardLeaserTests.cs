@@ -76,6 +76,31 @@ public sealed class ShardLeaserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunOnce_BackFromADatabaseOutage_TakesBackOnlyItsOwnShardsWhileThePeersReconnect()
+    {
+        var (a, ownA, databaseA) = Leaser("node-a", switchable: true);
+        var (b, ownB, databaseB) = Leaser("node-b", switchable: true);
+        await a.RunOnceAsync(default);
+        await b.RunOnceAsync(default);
+        await a.RunOnceAsync(default);
+        await b.RunOnceAsync(default);
+        var before = ownB.CurrentFence("node-b")!.Shards.Select(s => s.Shard).ToList();
+
+        databaseA!.Down = databaseB!.Down = true;
+        await Assert.ThrowsAsync<IOException>(() => a.RunOnceAsync(default));
+        await Assert.ThrowsAsync<IOException>(() => b.RunOnceAsync(default));
+        _clock.Advance(Ttl * 3);
+        databaseA.Down = databaseB.Down = false;
+        var first = await a.RunOnceAsync(default);
+        var second = await b.RunOnceAsync(default);
+
+        Assert.Equal((128, 0, 1), (first.Acquired, first.TakenOver, first.LiveNodes));
+        Assert.Equal((128, 0), (second.Acquired, second.TakenOver));
+        Assert.Equal(before, ownB.CurrentFence("node-b")!.Shards.Select(s => s.Shard));
+        Assert.Equal(128, ownA.Count);
+    }
+
+    [Fact]
     public async Task StopAsync_HandsEveryShardBackAtOnce()
     {
         var (a, ownA) = Leaser("node-a");
@@ -134,16 +159,23 @@ public sealed class ShardLeaserTests : IAsyncLifetime
 
     private (ShardLeaser Leaser, ShardOwnership Ownership) Leaser(string nodeId)
     {
+        var (leaser, ownership, _) = Leaser(nodeId, switchable: false);
+        return (leaser, ownership);
+    }
+
+    private (ShardLeaser Leaser, ShardOwnership Ownership, SwitchableStorage? Database) Leaser(string nodeId, bool switchable)
+    {
         var ownership = ShardOwnership.Leased(_clock);
+        var (storage, database) = switchable ? SwitchableStorage.Wrap(_storage) : (_storage, null);
         var leaser = new ShardLeaser(
-            _storage,
+            storage,
             ownership,
             new EngineSignals(),
             _clock,
             Options.Create(new ShardLeaserOptions { LeaseTtl = Ttl }),
             Options.Create(new NodeOptions { NodeId = nodeId, Address = "http://" + nodeId }),
             NullLogger<ShardLeaser>.Instance);
-        return (leaser, ownership);
+        return (leaser, ownership, database);
     }
 
     private JobTrigger Trigger(ShardOwnership ownership, string nodeId) =>

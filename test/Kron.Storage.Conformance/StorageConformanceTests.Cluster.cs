@@ -93,6 +93,7 @@ public abstract partial class StorageConformanceTests
         var (shard, atLeastOnce, atMostOnce) = await RunningRunsOnOneShardAsync("node-a");
         var otherOwner = await RunningRunOnShardAsync(shard, "node-c");
         var expired = T0 + Ttl;
+        await AcquireAsync("node-c", Shards.Count, T0.AddSeconds(1)); // every other shard held: only shard 0 is acquirable
 
         var b = await AcquireAsync("node-b", 1, expired);
 
@@ -118,6 +119,41 @@ public abstract partial class StorageConformanceTests
         Assert.Equal([new ShardLease(shard, "node-a", 2, T0 + Ttl + Ttl)], again.Acquired);
         Assert.Equal(0, again.TakenOver);
         Assert.Equal(RunState.Running, (await GetRunAsync(atLeastOnce.Id)).State);
+    }
+
+    [Fact]
+    public async Task AcquireShardsAsync_OwnExpiredFirst_ThenReleased_ThenOthersExpired()
+    {
+        await AcquireAsync("node-a", 100, T0);
+        await AcquireAsync("node-b", 100, T0);
+        await AcquireAsync("node-c", 56, T0);
+        await Driver.ReleaseShardsAsync(new ReleaseShardsParams("node-c", [.. Enumerable.Range(200, 10)]), Ct);
+        var expired = T0 + Ttl;
+
+        var first = await AcquireAsync("node-b", 105, expired);
+        var second = await AcquireAsync("node-b", 10, expired);
+
+        Assert.Equal([.. Enumerable.Range(100, 100), .. Enumerable.Range(200, 5)], first.Acquired.Select(l => l.Shard).Order());
+        Assert.Equal(0, first.TakenOver);
+        Assert.Equal([.. Enumerable.Range(0, 5), .. Enumerable.Range(205, 5)], second.Acquired.Select(l => l.Shard).Order());
+        Assert.Equal(5, second.TakenOver);
+    }
+
+    [Fact]
+    public async Task AcquireShardsAsync_WithoutTakeOver_LeavesOtherNodesExpiredShards()
+    {
+        await AcquireAsync("node-a", 10, T0);
+        await AcquireAsync("node-b", 10, T0);
+        var running = await RunningRunOnShardAsync(0, "node-a");
+        var expired = T0 + Ttl;
+
+        var back = await Driver.AcquireShardsAsync(new AcquireShardsParams("node-b", Shards.Count, Ttl, expired, TakeOver: false), Ct);
+
+        Assert.Equal([.. Enumerable.Range(10, Shards.Count - 10)], back.Acquired.Select(l => l.Shard).Order());
+        Assert.Equal((0, 0, 0), (back.TakenOver, back.Requeued, back.Lost));
+        Assert.Equal(RunState.Running, (await GetRunAsync(running.Id)).State);
+        var view = await Driver.GetClusterAsync(new GetClusterParams(expired), Ct);
+        Assert.All(view.Shards.Take(10), s => Assert.Equal("node-a", s.Owner));
     }
 
     [Fact]

@@ -135,7 +135,7 @@ public sealed class PostgresDriverTests
         var database = await PostgresDatabases.CreateMigratedAsync();
         await using var driver = PostgresDriver.Open(database.ConnectionString);
         var ttl = TimeSpan.FromSeconds(5);
-        await driver.AcquireShardsAsync(new AcquireShardsParams("node-a", 2, ttl, T0), Ct);
+        await driver.AcquireShardsAsync(new AcquireShardsParams("node-a", Shards.Count, ttl, T0), Ct);
 
         // A fenced write of node-a in flight: the first statement of FireJobs and ClaimRuns, still uncommitted.
         await using var connection = new NpgsqlConnection(database.ConnectionString);

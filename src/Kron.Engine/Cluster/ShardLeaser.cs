@@ -29,14 +29,43 @@ public sealed partial class ShardLeaser(
     private readonly NodeOptions _node = node.Value;
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
     private long _lastForget;
+    private bool _unreachable;
+    private long? _reconnectedAt;
 
-    /// <summary>One heartbeat: renew, rebalance, publish. Tests call it directly.</summary>
+    /// <summary>
+    /// One heartbeat: renew, rebalance, publish. Tests call it directly. After a heartbeat failed (the database was
+    /// unreachable, so every node's leases may have expired meanwhile), the node takes back only its own and released
+    /// shards for <see cref="ShardLeaserOptions.ReconnectGrace"/>: the other nodes, if alive, re-acquire theirs in that
+    /// time instead of losing them, with their running runs, to whichever node reconnected first.
+    /// </summary>
     public async Task<LeaserPass> RunOnceAsync(CancellationToken cancellationToken)
     {
         var sentTimestamp = time.GetTimestamp();
         var sentAt = clock?.InnerNow();
-        var view = await storage.HeartbeatNodeAsync(
-            new HeartbeatNodeParams(_nodeId, _node.Address, NodeVersion.Current, _startedAt, _options.LeaseTtl), cancellationToken).ConfigureAwait(false);
+        ClusterView view;
+        try
+        {
+            view = await storage.HeartbeatNodeAsync(
+                new HeartbeatNodeParams(_nodeId, _node.Address, NodeVersion.Current, _startedAt, _options.LeaseTtl), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _unreachable = true;
+            throw;
+        }
+
+        if (_unreachable)
+        {
+            _unreachable = false;
+            _reconnectedAt = sentTimestamp;
+        }
+
+        var takeOver = _reconnectedAt is not { } reconnected || time.GetElapsedTime(reconnected) >= _options.ReconnectGrace;
+        if (takeOver)
+        {
+            _reconnectedAt = null;
+        }
+
         if (clock is not null && sentAt is { } sent)
         {
             clock.Observe(view.Now, sent, clock.InnerNow());
@@ -63,7 +92,7 @@ public sealed partial class ShardLeaser(
         {
             var acquireTimestamp = time.GetTimestamp();
             acquired = await storage.AcquireShardsAsync(
-                new AcquireShardsParams(_nodeId, share - held.Count, _options.LeaseTtl), cancellationToken).ConfigureAwait(false);
+                new AcquireShardsParams(_nodeId, share - held.Count, _options.LeaseTtl, TakeOver: takeOver), cancellationToken).ConfigureAwait(false);
             if (acquired.Acquired.Count > 0)
             {
                 var acquiredDeadline = acquireTimestamp + ToTimestampTicks(_options.LeaseTtl - _options.SelfFenceMargin);

@@ -22,6 +22,12 @@ public sealed class ShardLeaserOptions
     public TimeSpan ForgetNodesAfter { get; set; } = DefaultForgetNodesAfter;
 
     /// <summary>
+    /// After a failed heartbeat, how long the node only takes back its own and released shards: three heartbeats, time
+    /// for every live node to re-acquire its own after a database outage.
+    /// </summary>
+    public TimeSpan ReconnectGrace => HeartbeatInterval * 3;
+
+    /// <summary>
     /// How much earlier than the database's expiry the node stops acting on a shard it could not renew: a fifth of
     /// the TTL. Covers clock-rate differences between the node and the database.
     /// </summary>

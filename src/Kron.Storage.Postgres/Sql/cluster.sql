@@ -43,15 +43,16 @@ ORDER BY l.shard
 FOR SHARE OF l;
 
 -- name: ShardAcquire
--- Free or expired shards, lowest first, that no other transaction has locked (a concurrent acquirer, or a fenced
--- write of the holder): concurrent acquirers never take the same shard. Epoch + 1 on every acquisition. A shard whose
+-- Free or expired shards that no other transaction has locked (a concurrent acquirer, or a fenced write of the
+-- holder): concurrent acquirers never take the same shard. The node's own expired shards first, then released ones,
+-- then (with @take_over) other nodes' expired ones; lowest shard first within each. Epoch + 1 on every acquisition. A shard whose
 -- expired lease was another node's is a takeover: in the same statement, the running runs of that shard leased by the
 -- previous owner are rescued exactly as RunRescue does (at least once: queued again now; at most once: lost), which
 -- revokes their lease tokens. A shard that was released keeps its runs' leases: they finish where they run.
 WITH picked AS (
     SELECT shard, owner AS previous_owner FROM shard_leases
-    WHERE owner IS NULL OR expires_at <= coalesce(@now, now())
-    ORDER BY shard
+    WHERE owner IS NULL OR (expires_at <= coalesce(@now, now()) AND (@take_over OR owner = @owner))
+    ORDER BY CASE WHEN owner = @owner THEN 0 WHEN owner IS NULL THEN 1 ELSE 2 END, shard
     LIMIT @limit
     FOR UPDATE SKIP LOCKED
 ),

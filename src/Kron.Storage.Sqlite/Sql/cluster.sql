@@ -24,20 +24,17 @@ SELECT shard, owner, epoch, expires_at FROM shard_leases ORDER BY shard;
 SELECT shard, epoch FROM shard_leases WHERE owner = @owner AND expires_at > @now;
 
 -- name: ShardAcquire
--- Free or expired shards, lowest first. RETURNING gives the new row; the previous owner is read before.
+-- The shards ShardAcquirable picked (a JSON array). RETURNING gives the new row; the previous owner is read before.
 UPDATE shard_leases SET owner = @owner, epoch = epoch + 1, expires_at = @expires_at
-WHERE shard IN (
-    SELECT shard FROM shard_leases
-    WHERE owner IS NULL OR expires_at <= @now
-    ORDER BY shard
-    LIMIT @limit
-)
+WHERE shard IN (SELECT value FROM json_each(@shards))
 RETURNING shard, owner, epoch, expires_at;
 
 -- name: ShardAcquirable
+-- Free or expired shards: the node's own expired ones first, then released ones, then (with @take_over = 1) other
+-- nodes' expired ones; lowest shard first within each.
 SELECT shard, owner FROM shard_leases
-WHERE owner IS NULL OR expires_at <= @now
-ORDER BY shard
+WHERE owner IS NULL OR (expires_at <= @now AND (@take_over = 1 OR owner = @owner))
+ORDER BY CASE WHEN owner = @owner THEN 0 WHEN owner IS NULL THEN 1 ELSE 2 END, shard
 LIMIT @limit;
 
 -- name: ShardRescueRuns
