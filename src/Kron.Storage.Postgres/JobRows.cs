@@ -1,4 +1,4 @@
-using Kron.Core.Model;
+using Kron.Storage.Sql;
 using Npgsql;
 
 namespace Kron.Storage.Postgres;
@@ -44,48 +44,9 @@ internal static class JobRows
         var row = new RowReader(reader);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            jobs.Add(Read(row));
+            jobs.Add(RecordColumns.Job(row));
         }
 
         return jobs;
     }
-
-    private static JobRecord Read(RowReader row) => new()
-    {
-        Id = row.String("id"),
-        Tenant = row.String("tenant"),
-        Key = row.NullableString("key"),
-        Name = row.NullableString("name"),
-        ScheduleKind = row.Enum<ScheduleKind>("schedule_kind"),
-        ScheduleTime = row.NullableInstant("schedule_time"),
-        Cron = row.NullableString("cron"),
-        TimeZone = row.String("time_zone"),
-        Every = row.NullableDuration("every"),
-        Target = row.String("target"),
-        Payload = row.NullableString("payload"),
-        Retries = row.Int32("retries"),
-        Retry = row.Retry(),
-        Timeout = row.Duration("timeout"),
-        Concurrency = row.Enum<ConcurrencyPolicy>("concurrency"),
-        MaxConcurrent = row.NullableInt32("max_concurrent"),
-        Misfire = row.Enum<MisfirePolicy>("misfire"),
-        StartingDeadline = row.NullableDuration("starting_deadline"),
-        Delivery = row.Enum<DeliveryGuarantee>("delivery"),
-        Priority = row.Int32("priority"),
-        Tags = row.StringArray("tags"),
-        Paused = row.Boolean("paused"),
-        Shard = row.Int32("shard"),
-        NextFireAt = row.NullableInstant("next_fire_at"),
-        CreatedAt = row.Instant("created_at"),
-        UpdatedAt = row.Instant("updated_at"),
-        Version = row.Int64("version"),
-        RequestHash = row.NullableString("request_hash"),
-        LastRun = row.IsNull("last_run_id")
-            ? null
-            : new RunSummary(
-                row.String("last_run_id"),
-                row.Enum<RunState>("last_run_state"),
-                row.Instant("last_run_scheduled_for"),
-                row.NullableInstant("last_run_finished_at")),
-    };
 }

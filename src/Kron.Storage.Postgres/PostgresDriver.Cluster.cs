@@ -1,4 +1,5 @@
 using System.Data;
+using Kron.Storage.Sql;
 using Npgsql;
 
 namespace Kron.Storage.Postgres;

@@ -1,4 +1,4 @@
-using Kron.Core.Model;
+using Kron.Storage.Sql;
 using Npgsql;
 
 namespace Kron.Storage.Postgres;
@@ -44,41 +44,9 @@ internal static class RunRows
         var row = new RowReader(reader);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            runs.Add(Read(row));
+            runs.Add(RecordColumns.Run(row));
         }
 
         return runs;
     }
-
-    private static RunRecord Read(RowReader row) => new()
-    {
-        Id = row.String("id"),
-        JobId = row.String("job_id"),
-        Shard = row.Int32("shard"),
-        ScheduledFor = row.Instant("scheduled_for"),
-        Trigger = row.String("triggered_by"),
-        Attempt = row.Int32("attempt"),
-        MaxAttempts = row.Int32("max_attempts"),
-        State = row.Enum<RunState>("state"),
-        ReadyAt = row.Instant("ready_at"),
-        Priority = row.Int32("priority"),
-        Target = row.String("target"),
-        Payload = row.NullableString("payload"),
-        Timeout = row.Duration("timeout"),
-        Delivery = row.Enum<DeliveryGuarantee>("delivery"),
-        Retry = row.Retry(),
-        CancelRequested = row.Boolean("cancel_requested"),
-        LeaseOwner = row.NullableString("lease_owner"),
-        LeaseToken = row.NullableString("lease_token"),
-        LeaseExpiresAt = row.NullableInstant("lease_expires_at"),
-        StartedAt = row.NullableInstant("started_at"),
-        FinishedAt = row.NullableInstant("finished_at"),
-        Node = row.NullableString("node"),
-        ExitCode = row.NullableInt32("exit_code"),
-        HttpStatus = row.NullableInt32("http_status"),
-        Error = row.NullableString("error"),
-        Output = row.NullableString("output"),
-        SkipReason = row.NullableString("skip_reason"),
-        CreatedAt = row.Instant("created_at"),
-    };
 }

@@ -5,8 +5,8 @@ using Microsoft.Data.Sqlite;
 namespace Kron.Storage.Sqlite;
 
 /// <summary>
-/// A <see cref="RetryPolicy"/> as the four <c>retry_*</c> columns that <c>jobs</c> and <c>runs</c> share: intervals in
-/// microseconds, the multiplier as REAL, the jitter by its wire name.
+/// Binds a <see cref="RetryPolicy"/> as the four <c>retry_*</c> columns that <c>jobs</c> and <c>runs</c> share: intervals
+/// in microseconds, the multiplier as REAL, the jitter by its wire name (read back by <see cref="RecordColumns.Retry"/>).
 /// </summary>
 internal static class RetryColumns
 {
@@ -15,10 +15,4 @@ internal static class RetryColumns
         .Bind("@retry_max_interval", Microseconds.FromDuration(retry.MaxInterval))
         .Bind("@retry_multiplier", retry.Multiplier)
         .Bind("@retry_jitter", WireEnums.Name(retry.Jitter));
-
-    public static RetryPolicy Retry(this RowReader row) => new(
-        row.Duration("retry_initial_interval"),
-        row.Duration("retry_max_interval"),
-        row.Double("retry_multiplier"),
-        row.Enum<RetryJitter>("retry_jitter"));
 }

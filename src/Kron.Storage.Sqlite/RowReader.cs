@@ -3,51 +3,36 @@ using Microsoft.Data.Sqlite;
 
 namespace Kron.Storage.Sqlite;
 
-/// <summary>Typed, by-name access to the current row; column ordinals are looked up once per result set.</summary>
-internal sealed class RowReader
+/// <summary>
+/// Typed, by-name reads of the current row in SQLite's storage format: instants and durations as INTEGER microseconds,
+/// booleans as 0/1, string lists as JSON text.
+/// </summary>
+internal sealed class RowReader : IColumnReader
 {
     private readonly SqliteDataReader _reader;
-    private readonly Dictionary<string, int> _ordinals;
+    private readonly ColumnOrdinals _ordinals;
 
     public RowReader(SqliteDataReader reader)
     {
         _reader = reader;
-        _ordinals = new Dictionary<string, int>(reader.FieldCount, StringComparer.Ordinal);
-        for (var i = 0; i < reader.FieldCount; i++)
-        {
-            _ordinals.TryAdd(reader.GetName(i), i);
-        }
+        _ordinals = new ColumnOrdinals(reader);
     }
 
-    public bool IsNull(string column) => _reader.IsDBNull(Ordinal(column));
+    public bool IsNull(string column) => _reader.IsDBNull(_ordinals.Of(column));
 
-    public string String(string column) => _reader.GetString(Ordinal(column));
+    public string String(string column) => _reader.GetString(_ordinals.Of(column));
 
-    public string? NullableString(string column) => IsNull(column) ? null : String(column);
-
-    public long Int64(string column) => _reader.GetInt64(Ordinal(column));
+    public long Int64(string column) => _reader.GetInt64(_ordinals.Of(column));
 
     public int Int32(string column) => checked((int)Int64(column));
 
-    public int? NullableInt32(string column) => IsNull(column) ? null : Int32(column);
-
     public bool Boolean(string column) => Int64(column) != 0;
 
-    public double Double(string column) => _reader.GetDouble(Ordinal(column));
+    public double Double(string column) => _reader.GetDouble(_ordinals.Of(column));
 
     public DateTimeOffset Instant(string column) => Microseconds.ToInstant(Int64(column));
 
-    public DateTimeOffset? NullableInstant(string column) => IsNull(column) ? null : Instant(column);
-
     public TimeSpan Duration(string column) => Microseconds.ToDuration(Int64(column));
 
-    public TimeSpan? NullableDuration(string column) => IsNull(column) ? null : Duration(column);
-
-    public TEnum Enum<TEnum>(string column)
-        where TEnum : struct, Enum => WireEnums.Parse<TEnum>(String(column), column);
-
-    private int Ordinal(string column) =>
-        _ordinals.TryGetValue(column, out var ordinal)
-            ? ordinal
-            : throw new InvalidOperationException($"The query returned no column '{column}'.");
+    public string[] StringArray(string column) => JsonStringArray.Read(String(column), column);
 }

@@ -1,0 +1,105 @@
+using System.Diagnostics.CodeAnalysis;
+using Kron.Core.Model;
+
+namespace Kron.Storage.Sql;
+
+/// <summary>
+/// Rows of <c>jobs</c> and <c>runs</c> back to records, by column name. Both drivers' tables have the same columns;
+/// only how a column is stored differs, and that is the <see cref="IColumnReader"/>'s business.
+/// </summary>
+/// <remarks>Driver support, not a stable API (KRON0001).</remarks>
+[Experimental("KRON0001")]
+public static class RecordColumns
+{
+    /// <summary>A row of <c>jobs</c> (<c>j.*</c>) plus the <c>last_run_*</c> columns the job queries add.</summary>
+    public static JobRecord Job(IColumnReader row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new()
+        {
+            Id = row.String("id"),
+            Tenant = row.String("tenant"),
+            Key = row.NullableString("key"),
+            Name = row.NullableString("name"),
+            ScheduleKind = row.Enum<ScheduleKind>("schedule_kind"),
+            ScheduleTime = row.NullableInstant("schedule_time"),
+            Cron = row.NullableString("cron"),
+            TimeZone = row.String("time_zone"),
+            Every = row.NullableDuration("every"),
+            Target = row.String("target"),
+            Payload = row.NullableString("payload"),
+            Retries = row.Int32("retries"),
+            Retry = Retry(row),
+            Timeout = row.Duration("timeout"),
+            Concurrency = row.Enum<ConcurrencyPolicy>("concurrency"),
+            MaxConcurrent = row.NullableInt32("max_concurrent"),
+            Misfire = row.Enum<MisfirePolicy>("misfire"),
+            StartingDeadline = row.NullableDuration("starting_deadline"),
+            Delivery = row.Enum<DeliveryGuarantee>("delivery"),
+            Priority = row.Int32("priority"),
+            Tags = row.StringArray("tags"),
+            Paused = row.Boolean("paused"),
+            Shard = row.Int32("shard"),
+            NextFireAt = row.NullableInstant("next_fire_at"),
+            CreatedAt = row.Instant("created_at"),
+            UpdatedAt = row.Instant("updated_at"),
+            Version = row.Int64("version"),
+            RequestHash = row.NullableString("request_hash"),
+            LastRun = row.IsNull("last_run_id")
+                ? null
+                : new RunSummary(
+                    row.String("last_run_id"),
+                    row.Enum<RunState>("last_run_state"),
+                    row.Instant("last_run_scheduled_for"),
+                    row.NullableInstant("last_run_finished_at")),
+        };
+    }
+
+    /// <summary>A row of <c>runs</c>.</summary>
+    public static RunRecord Run(IColumnReader row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new()
+        {
+            Id = row.String("id"),
+            JobId = row.String("job_id"),
+            Shard = row.Int32("shard"),
+            ScheduledFor = row.Instant("scheduled_for"),
+            Trigger = row.String("triggered_by"),
+            Attempt = row.Int32("attempt"),
+            MaxAttempts = row.Int32("max_attempts"),
+            State = row.Enum<RunState>("state"),
+            ReadyAt = row.Instant("ready_at"),
+            Priority = row.Int32("priority"),
+            Target = row.String("target"),
+            Payload = row.NullableString("payload"),
+            Timeout = row.Duration("timeout"),
+            Delivery = row.Enum<DeliveryGuarantee>("delivery"),
+            Retry = Retry(row),
+            CancelRequested = row.Boolean("cancel_requested"),
+            LeaseOwner = row.NullableString("lease_owner"),
+            LeaseToken = row.NullableString("lease_token"),
+            LeaseExpiresAt = row.NullableInstant("lease_expires_at"),
+            StartedAt = row.NullableInstant("started_at"),
+            FinishedAt = row.NullableInstant("finished_at"),
+            Node = row.NullableString("node"),
+            ExitCode = row.NullableInt32("exit_code"),
+            HttpStatus = row.NullableInt32("http_status"),
+            Error = row.NullableString("error"),
+            Output = row.NullableString("output"),
+            SkipReason = row.NullableString("skip_reason"),
+            CreatedAt = row.Instant("created_at"),
+        };
+    }
+
+    /// <summary>The four <c>retry_*</c> columns that <c>jobs</c> and <c>runs</c> share.</summary>
+    public static RetryPolicy Retry(IColumnReader row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new(
+            row.Duration("retry_initial_interval"),
+            row.Duration("retry_max_interval"),
+            row.Double("retry_multiplier"),
+            row.Enum<RetryJitter>("retry_jitter"));
+    }
+}
