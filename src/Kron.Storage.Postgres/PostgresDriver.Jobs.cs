@@ -1,4 +1,5 @@
 using System.Data;
+using Kron.Storage.Sql;
 using Npgsql;
 
 namespace Kron.Storage.Postgres;
@@ -73,7 +74,7 @@ public sealed partial class PostgresDriver
                     .Text("tag", parameters.Tag)
                     .Integer("limit", parameters.Limit + 1));
                 var rows = await ReadJobsAsync(list, ct).ConfigureAwait(false);
-                var (items, next) = Page(rows, parameters.Limit, j => j.Id);
+                var (items, next) = KeysetPage.Cut(rows, parameters.Limit, j => j.Id);
                 return new ListJobsResult(items, next);
             },
             cancellationToken);

@@ -242,7 +242,7 @@ public sealed partial class PostgresDriver
                 };
                 list.Parameters.Text("cursor", parameters.Cursor ?? AboveEveryId).Integer("limit", parameters.Limit + 1);
                 var rows = await ReadRunsAsync(list, ct).ConfigureAwait(false);
-                var (items, next) = Page(rows, parameters.Limit, r => r.Id);
+                var (items, next) = KeysetPage.Cut(rows, parameters.Limit, r => r.Id);
                 return new ListRunsResult(items, next);
             },
             cancellationToken);

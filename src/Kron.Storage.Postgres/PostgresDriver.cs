@@ -255,15 +255,4 @@ public sealed partial class PostgresDriver : IStorageDriver, IStorageHints
         bind(command.Parameters);
         return command;
     }
-
-    private static (IReadOnlyList<T> Items, string? NextCursor) Page<T>(List<T> rows, int limit, Func<T, string> idOf)
-    {
-        if (rows.Count <= limit)
-        {
-            return (rows, null);
-        }
-
-        rows.RemoveRange(limit, rows.Count - limit);
-        return (rows, idOf(rows[^1]));
-    }
 }

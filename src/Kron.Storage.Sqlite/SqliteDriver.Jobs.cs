@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kron.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace Kron.Storage.Sqlite;
@@ -61,7 +62,7 @@ public sealed partial class SqliteDriver
                     .Bind("@tag", parameters.Tag)
                     .Bind("@limit", parameters.Limit + 1);
                 var rows = await JobRows.ReadAllAsync(list, ct).ConfigureAwait(false);
-                var (items, next) = Page(rows, parameters.Limit, j => j.Id);
+                var (items, next) = KeysetPage.Cut(rows, parameters.Limit, j => j.Id);
                 return new ListJobsResult(items, next);
             },
             cancellationToken);

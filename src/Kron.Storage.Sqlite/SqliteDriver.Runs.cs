@@ -200,7 +200,7 @@ public sealed partial class SqliteDriver
                     .Bind("@state", parameters.State is { } state ? WireEnums.Name(state) : null)
                     .Bind("@limit", parameters.Limit + 1);
                 var rows = await RunRows.ReadAllAsync(list, ct).ConfigureAwait(false);
-                var (items, next) = Page(rows, parameters.Limit, r => r.Id);
+                var (items, next) = KeysetPage.Cut(rows, parameters.Limit, r => r.Id);
                 return new ListRunsResult(items, next);
             },
             cancellationToken);

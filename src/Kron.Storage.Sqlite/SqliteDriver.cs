@@ -229,15 +229,4 @@ public sealed partial class SqliteDriver : IStorageDriver
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private static (IReadOnlyList<T> Items, string? NextCursor) Page<T>(List<T> rows, int limit, Func<T, string> idOf)
-    {
-        if (rows.Count <= limit)
-        {
-            return (rows, null);
-        }
-
-        rows.RemoveRange(limit, rows.Count - limit);
-        return (rows, idOf(rows[^1]));
-    }
 }
