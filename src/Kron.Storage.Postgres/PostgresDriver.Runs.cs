@@ -190,24 +190,11 @@ public sealed partial class PostgresDriver
                     .Instant("now", parameters.Now)
                     .Text("owner", parameters.Owner)
                     .Integer("limit", parameters.Limit));
-                int requeued = 0, lost = 0;
                 var reader = await rescue.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                    {
-                        if (WireEnums.Parse<RunState>(reader.GetString(0), "state") == RunState.Lost)
-                        {
-                            lost++;
-                        }
-                        else
-                        {
-                            requeued++;
-                        }
-                    }
+                    return await RescuedRuns.CountAsync(reader, ct).ConfigureAwait(false);
                 }
-
-                return new RescueRunsResult(requeued, lost);
             },
             cancellationToken);
     }

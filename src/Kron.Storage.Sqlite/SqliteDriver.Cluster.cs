@@ -1,4 +1,3 @@
-using Kron.Core.Model;
 using Kron.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
@@ -114,17 +113,9 @@ public sealed partial class SqliteDriver
                     var reader = await rescue.ExecuteReaderAsync(ct).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
-                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                        {
-                            if (WireEnums.Parse<RunState>(reader.GetString(0), "state") == RunState.Lost)
-                            {
-                                lost++;
-                            }
-                            else
-                            {
-                                requeued++;
-                            }
-                        }
+                        var rescued = await RescuedRuns.CountAsync(reader, ct).ConfigureAwait(false);
+                        requeued += rescued.Requeued;
+                        lost += rescued.Lost;
                     }
                 }
 
