@@ -177,14 +177,7 @@ public sealed partial class PostgresDriver
     /// </remarks>
     public Task<FireJobsResult> FireJobsAsync(FireJobsParams parameters, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        foreach (var fire in parameters.Fires)
-        {
-            if (fire.Runs.FirstOrDefault(r => r.JobId != fire.JobId) is { } stranger)
-            {
-                throw new ArgumentException($"Run {stranger.Id} of job {fire.JobId}'s fire belongs to job {stranger.JobId}.", nameof(parameters));
-            }
-        }
+        OperationArguments.ThrowIfInvalid(parameters);
 
         if (parameters.Fires.Count == 0)
         {

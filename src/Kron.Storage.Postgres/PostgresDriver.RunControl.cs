@@ -74,21 +74,7 @@ public sealed partial class PostgresDriver
     /// failed, lost and cancelled are). Nothing is written then.</exception>
     public Task<RedriveRunsResult> RedriveRunsAsync(RedriveRunsParams parameters, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
-        if (parameters.States.Count == 0)
-        {
-            throw new ArgumentException("Name the states to redrive (dead, failed, lost, cancelled).", nameof(parameters));
-        }
-
-        foreach (var state in parameters.States)
-        {
-            // Live runs are not finished, and a success or a skipped slot is not a failure to retry.
-            if (state is not (RunState.Dead or RunState.Failed or RunState.Lost or RunState.Cancelled))
-            {
-                throw new ArgumentException($"Runs in state {WireNames.Of(state)} are not redriven; only dead, failed, lost and cancelled are.", nameof(parameters));
-            }
-        }
+        OperationArguments.ThrowIfInvalid(parameters);
 
         return ConnectionAsync(
             async (connection, ct) =>

@@ -143,14 +143,7 @@ public sealed partial class SqliteDriver
     /// <exception cref="ArgumentException">A fire's run belongs to another job. Nothing is written then.</exception>
     public Task<FireJobsResult> FireJobsAsync(FireJobsParams parameters, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        foreach (var fire in parameters.Fires)
-        {
-            if (fire.Runs.FirstOrDefault(r => r.JobId != fire.JobId) is { } stranger)
-            {
-                throw new ArgumentException($"Run {stranger.Id} of job {fire.JobId}'s fire belongs to job {stranger.JobId}.", nameof(parameters));
-            }
-        }
+        OperationArguments.ThrowIfInvalid(parameters);
 
         var now = Microseconds.FromInstant(NowOr(parameters.Now));
         return WriteAsync(

@@ -89,19 +89,7 @@ public sealed partial class SqliteDriver
     /// <c>RetryAt</c> without being a retry. Nothing is written then.</exception>
     public Task<CompleteRunsResult> CompleteRunsAsync(CompleteRunsParams parameters, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        foreach (var completion in parameters.Completions)
-        {
-            if (completion.State == RunState.Running)
-            {
-                throw new ArgumentException($"Run {completion.RunId}: running is not an outcome.", nameof(parameters));
-            }
-
-            if (completion.RetryAt is not null && completion.State != RunState.Queued)
-            {
-                throw new ArgumentException($"Run {completion.RunId}: RetryAt is only for a retry (state queued).", nameof(parameters));
-            }
-        }
+        OperationArguments.ThrowIfInvalid(parameters);
 
         var now = NowOr(parameters.Now);
         return WriteAsync(
