@@ -84,7 +84,7 @@ public sealed partial class PostgresDriver
                     var row = new RowReader(reader);
                     while (await reader.ReadAsync(ct).ConfigureAwait(false))
                     {
-                        acquired.Add(ReadShardLease(row));
+                        acquired.Add(RecordColumns.ShardLease(row));
                         takenOver += row.Boolean("taken_over") ? 1 : 0;
                         requeued += row.Int32("requeued");
                         lost += row.Int32("lost");
@@ -207,7 +207,7 @@ public sealed partial class PostgresDriver
             var row = new RowReader(reader);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                nodes.Add(new NodeRecord(row.String("id"), row.String("address"), row.String("version"), row.Instant("started_at"), row.Instant("heartbeat_at")));
+                nodes.Add(RecordColumns.Node(row));
             }
 
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -215,13 +215,10 @@ public sealed partial class PostgresDriver
             row = new RowReader(reader);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                shards.Add(ReadShardLease(row));
+                shards.Add(RecordColumns.ShardLease(row));
             }
 
             return new ClusterView(now, nodes, shards);
         }
     }
-
-    private static ShardLease ReadShardLease(RowReader row) =>
-        new(row.Int32("shard"), row.NullableString("owner"), row.Int64("epoch"), row.Instant("expires_at"));
 }

@@ -26,7 +26,7 @@ public sealed partial class PostgresDriver
                     var row = new RowReader(reader);
                     while (await reader.ReadAsync(ct).ConfigureAwait(false))
                     {
-                        runs.Add(new ActiveRun(row.String("id"), row.String("job_id"), row.Enum<RunState>("state"), row.Instant("scheduled_for")));
+                        runs.Add(RecordColumns.ActiveRun(row));
                     }
                 }
 

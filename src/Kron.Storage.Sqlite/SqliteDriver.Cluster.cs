@@ -210,7 +210,7 @@ public sealed partial class SqliteDriver
                 var row = new RowReader(reader);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    nodes.Add(new NodeRecord(row.String("id"), row.String("address"), row.String("version"), row.Instant("started_at"), row.Instant("heartbeat_at")));
+                    nodes.Add(RecordColumns.Node(row));
                 }
             }
         }
@@ -228,7 +228,7 @@ public sealed partial class SqliteDriver
             var row = new RowReader(reader);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                leases.Add(new ShardLease(row.Int32("shard"), row.NullableString("owner"), row.Int64("epoch"), row.Instant("expires_at")));
+                leases.Add(RecordColumns.ShardLease(row));
             }
         }
 

@@ -4,8 +4,9 @@ using Kron.Core.Model;
 namespace Kron.Storage.Sql;
 
 /// <summary>
-/// Rows of <c>jobs</c> and <c>runs</c> back to records, by column name. Both drivers' tables have the same columns;
-/// only how a column is stored differs, and that is the <see cref="IColumnReader"/>'s business.
+/// Rows back to records, by column name: <c>jobs</c>, <c>runs</c>, <c>nodes</c>, <c>shard_leases</c>. Both drivers'
+/// tables have the same columns; only how a column is stored differs, and that is the <see cref="IColumnReader"/>'s
+/// business.
 /// </summary>
 /// <remarks>Driver support, not a stable API (KRON0001).</remarks>
 [Experimental("KRON0001")]
@@ -90,6 +91,27 @@ public static class RecordColumns
             SkipReason = row.NullableString("skip_reason"),
             CreatedAt = row.Instant("created_at"),
         };
+    }
+
+    /// <summary>The <c>id</c>, <c>job_id</c>, <c>state</c> and <c>scheduled_for</c> of a queued or running run.</summary>
+    public static ActiveRun ActiveRun(IColumnReader row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new(row.String("id"), row.String("job_id"), row.Enum<RunState>("state"), row.Instant("scheduled_for"));
+    }
+
+    /// <summary>A row of <c>nodes</c>.</summary>
+    public static NodeRecord Node(IColumnReader row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new(row.String("id"), row.String("address"), row.String("version"), row.Instant("started_at"), row.Instant("heartbeat_at"));
+    }
+
+    /// <summary>A row of <c>shard_leases</c>.</summary>
+    public static ShardLease ShardLease(IColumnReader row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new(row.Int32("shard"), row.NullableString("owner"), row.Int64("epoch"), row.Instant("expires_at"));
     }
 
     /// <summary>The four <c>retry_*</c> columns that <c>jobs</c> and <c>runs</c> share.</summary>
