@@ -7,9 +7,6 @@ namespace Kron.Storage.Postgres;
 /// <summary>Jobs: Sql/jobs.sql.</summary>
 public sealed partial class PostgresDriver
 {
-    /// <summary>The error of a queued run cancelled by a fire (concurrency policy <c>replace</c>).</summary>
-    private const string ReplacedRunError = "cancelled: replaced by the run for a newer slot";
-
     /// <inheritdoc/>
     public Task<InsertJobResult> InsertJobAsync(InsertJobParams parameters, CancellationToken cancellationToken)
     {
@@ -226,7 +223,7 @@ public sealed partial class PostgresDriver
                             .Text("id", c.RunId)
                             .Text("job_id", c.JobId)
                             .Instant("now", parameters.Now)
-                            .Text("reason", ReplacedRunError))))
+                            .Text("reason", JobFire.ReplacedRunError))))
                     .ToList();
                 if (writes.Count > 0)
                 {

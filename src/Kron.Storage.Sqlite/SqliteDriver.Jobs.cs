@@ -7,9 +7,6 @@ namespace Kron.Storage.Sqlite;
 /// <summary>Jobs: Sql/jobs.sql.</summary>
 public sealed partial class SqliteDriver
 {
-    /// <summary>The error of a queued run cancelled by a fire (concurrency policy <c>replace</c>).</summary>
-    private const string ReplacedRunError = "cancelled: replaced by the run for a newer slot";
-
     /// <inheritdoc/>
     public Task<InsertJobResult> InsertJobAsync(InsertJobParams parameters, CancellationToken cancellationToken)
     {
@@ -181,7 +178,7 @@ public sealed partial class SqliteDriver
                             .Bind("@id", runId)
                             .Bind("@job_id", fire.JobId)
                             .Bind("@now", now)
-                            .Bind("@reason", ReplacedRunError));
+                            .Bind("@reason", JobFire.ReplacedRunError));
                         await cancel.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     }
                 }

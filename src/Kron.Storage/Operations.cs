@@ -55,6 +55,9 @@ public sealed record GetDueJobsResult(IReadOnlyList<JobRecord> Jobs, DateTimeOff
 /// </summary>
 public sealed record JobFire(string JobId, DateTimeOffset ExpectedNextFireAt, DateTimeOffset? NewNextFireAt, IReadOnlyList<RunRecord> Runs)
 {
+    /// <summary>The error recorded on a queued run that a fire cancels (<see cref="CancelRunIds"/>).</summary>
+    public const string ReplacedRunError = "cancelled: replaced by the run for a newer slot";
+
     /// <summary>Runs to cancel with this fire: queued ones become cancelled, running ones get a cancel request.</summary>
     public IReadOnlyList<string> CancelRunIds { get; init; } = [];
 }
