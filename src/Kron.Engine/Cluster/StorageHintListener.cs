@@ -15,7 +15,7 @@ public sealed partial class StorageHintListener(
     EngineSignals signals,
     ILogger<StorageHintListener> logger) : BackgroundService
 {
-    /// <summary>Acts on one hint. Tests call it directly.</summary>
+    /// <summary>Acts on one hint: wakes the trigger or the dispatcher if this node owns the hint's shard.</summary>
     public void Handle(StorageHint hint)
     {
         if (!ownership.Owns(hint.Shard))

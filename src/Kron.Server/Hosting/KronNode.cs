@@ -98,14 +98,14 @@ public sealed class KronNode : IAsyncDisposable
             var app = builder.Build();
             MapEndpoints(app);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
-            if (addresses is { Count: > 0 })
+            var node = new KronNode(dataLock, storage, app);
+            if (node.Addresses.FirstOrDefault() is { } address)
             {
                 // Port 0 resolved to a real port: the cluster view shows where the node is reached.
-                app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeOptions>>().Value.Address = addresses.First();
+                app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeOptions>>().Value.Address = address;
             }
 
-            return new KronNode(dataLock, storage, app);
+            return node;
         }
         catch
         {
