@@ -106,6 +106,17 @@ public sealed class KronClient : IDisposable
         return new JobCreateResult(job, response.StatusCode == HttpStatusCode.Created);
     }
 
+    /// <summary><c>POST /v1/jobs/batch</c>: registers up to 1,000 jobs in one request and one transaction.</summary>
+    /// <param name="jobs">The jobs, each as for <see cref="CreateJobAsync"/>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>One item per job, in order, with the status a single registration would have had.</returns>
+    /// <exception cref="KronApiException">The batch itself was refused (empty, over 1,000 jobs, unreadable), or a server error.</exception>
+    public Task<JobBatchResponse> CreateJobsAsync(IReadOnlyList<JobCreateRequest> jobs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        return SendForAsync<JobBatchResponse>(HttpMethod.Post, "v1/jobs/batch", JsonBody(new JobBatchRequest { Jobs = jobs }), cancellationToken);
+    }
+
     /// <summary><c>GET /v1/jobs/{id}</c>: one job with its next fire time and last run.</summary>
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Cancels the request.</param>

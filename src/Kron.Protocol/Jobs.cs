@@ -66,6 +66,22 @@ public sealed record JobCreateRequest
     public bool? Paused { get; init; }
 }
 
+/// <summary><c>POST /v1/jobs/batch</c>: register up to 1,000 jobs in one request and one transaction.</summary>
+public sealed record JobBatchRequest
+{
+    /// <summary>The jobs, each as the body of <c>POST /v1/jobs</c>.</summary>
+    public IReadOnlyList<JobCreateRequest>? Jobs { get; init; }
+}
+
+/// <summary>The answer to <c>POST /v1/jobs/batch</c>: one item per job, in the order sent.</summary>
+public sealed record JobBatchResponse(IReadOnlyList<JobBatchItem> Items);
+
+/// <summary>
+/// What <c>POST /v1/jobs</c> would have answered for one job: <see cref="Status"/> 201 (created) or 200 (its key and body
+/// repeat) with <see cref="Job"/>; 409, 413 or 422 with <see cref="Detail"/> (and <see cref="Errors"/> per field for 422).
+/// </summary>
+public sealed record JobBatchItem(int Status, JobResponse? Job = null, IReadOnlyDictionary<string, string[]>? Errors = null, string? Detail = null);
+
 /// <summary>
 /// <c>PATCH /v1/jobs/{id}</c>: change a job. Fields left out keep their value; setting one of
 /// <c>schedule_time</c>, <c>cron</c> or <c>every</c> replaces the schedule. <c>next_fire_at</c> is recomputed.

@@ -45,6 +45,63 @@ public sealed partial class PostgresDriver
     }
 
     /// <inheritdoc/>
+    public async Task<InsertJobsResult> InsertJobsAsync(InsertJobsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var jobs = parameters.Jobs;
+        if (jobs.Count == 0)
+        {
+            return new InsertJobsResult([]);
+        }
+
+        // One transaction, one round trip: per job the insert (or nothing when its key is taken) and the read of the winner.
+        var results = await TransactionAsync(
+            IsolationLevel.ReadCommitted,
+            async (connection, ct) =>
+            {
+                using var batch = Batch(connection, jobs.SelectMany(job => new[]
+                {
+                    Statement(SqlQueries.JobInsert, p => JobRows.Bind(p, job)),
+                    Statement(SqlQueries.JobGetInserted, p => p.Text("id", job.Id).Text("tenant", job.Tenant).Text("key", job.Key)),
+                }));
+                var read = new InsertJobResult?[jobs.Count];
+                var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    for (var i = 0; i < jobs.Count; i++)
+                    {
+                        if (i > 0)
+                        {
+                            await reader.NextResultAsync(ct).ConfigureAwait(false);
+                        }
+
+                        var created = false;
+                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                        {
+                            created = true;
+                        }
+
+                        await reader.NextResultAsync(ct).ConfigureAwait(false);
+                        read[i] = (await JobRows.ReadAllAsync(reader, ct).ConfigureAwait(false)).SingleOrDefault() is { } stored
+                            ? new InsertJobResult(stored, created)
+                            : null;
+                    }
+                }
+
+                return read;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        // No row: the job that held the key was deleted between the two statements; insert that one on its own.
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] ??= await InsertJobAsync(new InsertJobParams(jobs[i]), cancellationToken).ConfigureAwait(false);
+        }
+
+        return new InsertJobsResult([.. results.Select(r => r!)]);
+    }
+
+    /// <inheritdoc/>
     public Task<JobRecord?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);

@@ -11,25 +11,42 @@ public sealed partial class SqliteDriver
     public Task<InsertJobResult> InsertJobAsync(InsertJobParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        var job = parameters.Job;
+        return WriteAsync((transaction, ct) => InsertJobAsync(transaction, parameters.Job, ct), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<InsertJobsResult> InsertJobsAsync(InsertJobsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
         return WriteAsync(
             async (transaction, ct) =>
             {
-                var insert = Command(transaction, SqlQueries.JobInsert);
-                JobRows.Bind(insert, job);
-                var created = await ExecuteAsync(insert, ct).ConfigureAwait(false) == 1;
-
-                // Not created: the key is taken in the tenant. The write lock makes "insert or read the winner" atomic.
-                var read = created
-                    ? Command(transaction, SqlQueries.JobGet).Bind("@id", job.Id)
-                    : Command(transaction, SqlQueries.JobGetByKey).Bind("@tenant", job.Tenant).Bind("@key", job.Key);
-                using (read)
+                var results = new List<InsertJobResult>(parameters.Jobs.Count);
+                foreach (var job in parameters.Jobs)
                 {
-                    var stored = await JobRows.ReadAllAsync(read, ct).ConfigureAwait(false);
-                    return new InsertJobResult(stored.Single(), created);
+                    results.Add(await InsertJobAsync(transaction, job, ct).ConfigureAwait(false));
                 }
+
+                return new InsertJobsResult(results);
             },
             cancellationToken);
+    }
+
+    private static async Task<InsertJobResult> InsertJobAsync(SqliteTransaction transaction, JobRecord job, CancellationToken cancellationToken)
+    {
+        var insert = Command(transaction, SqlQueries.JobInsert);
+        JobRows.Bind(insert, job);
+        var created = await ExecuteAsync(insert, cancellationToken).ConfigureAwait(false) == 1;
+
+        // Not created: the key is taken in the tenant. The write lock makes "insert or read the winner" atomic.
+        var read = created
+            ? Command(transaction, SqlQueries.JobGet).Bind("@id", job.Id)
+            : Command(transaction, SqlQueries.JobGetByKey).Bind("@tenant", job.Tenant).Bind("@key", job.Key);
+        using (read)
+        {
+            var stored = await JobRows.ReadAllAsync(read, cancellationToken).ConfigureAwait(false);
+            return new InsertJobResult(stored.Single(), created);
+        }
     }
 
     /// <inheritdoc/>

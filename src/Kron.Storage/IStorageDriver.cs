@@ -21,6 +21,12 @@ public interface IStorageDriver : IAsyncDisposable
     /// <summary>Inserts a job, or returns the existing one when its key is taken in the tenant.</summary>
     Task<InsertJobResult> InsertJobAsync(InsertJobParams parameters, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Inserts jobs in one transaction, each like <see cref="InsertJobAsync"/> (a taken key returns the existing job);
+    /// results in the order of the jobs. Bulk registration: one commit for the whole list.
+    /// </summary>
+    Task<InsertJobsResult> InsertJobsAsync(InsertJobsParams parameters, CancellationToken cancellationToken);
+
     /// <summary>One job with its last run, or null.</summary>
     Task<JobRecord?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken);
 
@@ -33,7 +39,7 @@ public interface IStorageDriver : IAsyncDisposable
     /// <summary>Deletes a job and cancels its queued runs; running runs finish and history stays.</summary>
     Task<DeleteJobResult> DeleteJobAsync(DeleteJobParams parameters, CancellationToken cancellationToken);
 
-    /// <summary>Unpaused jobs whose next slot is at or before a bound, earliest first (index range scan).</summary>
+    /// <summary>Unpaused jobs whose next slot is at or before a bound, earliest first (index range scan); without their last run.</summary>
     Task<GetDueJobsResult> GetDueJobsAsync(GetDueJobsParams parameters, CancellationToken cancellationToken);
 
     /// <summary>

@@ -18,6 +18,11 @@ public sealed record InsertJobParams(JobRecord Job);
 /// <summary><paramref name="Created"/> is false when the key was taken: <paramref name="Job"/> is then the existing job.</summary>
 public sealed record InsertJobResult(JobRecord Job, bool Created);
 
+public sealed record InsertJobsParams(IReadOnlyList<JobRecord> Jobs);
+
+/// <summary>Per job, in order: as <see cref="InsertJobResult"/>.</summary>
+public sealed record InsertJobsResult(IReadOnlyList<InsertJobResult> Results);
+
 public sealed record GetJobParams(string Id);
 
 /// <summary>Filters are optional; <paramref name="Cursor"/> is the previous page's <c>NextCursor</c>.</summary>

@@ -83,6 +83,55 @@ public abstract partial class StorageConformanceTests
     }
 
     [Fact]
+    public async Task InsertJobsAsync_Batch_ResultsInOrderWithTakenKeysAndDuplicatesInTheBatch()
+    {
+        var existing = await InsertJobAsync(NewJob() with { Key = "taken", Name = "existing" });
+        var jobs = new[]
+        {
+            NewJob() with { Name = "a" },
+            NewJob() with { Key = "taken", Name = "loses to the stored job" },
+            NewJob() with { Key = "new", Name = "b" },
+            NewJob() with { Key = "new", Name = "loses to b, earlier in the batch" },
+        };
+
+        var result = await Driver.InsertJobsAsync(new InsertJobsParams(jobs), Ct);
+
+        Assert.Equal([true, false, true, false], result.Results.Select(r => r.Created));
+        Assert.Equal(jobs[0].Id, result.Results[0].Job.Id);
+        AssertSameJob(existing, result.Results[1].Job);
+        Assert.Equal("b", result.Results[2].Job.Name);
+        Assert.Equal(result.Results[2].Job.Id, result.Results[3].Job.Id);
+        var all = await Driver.ListJobsAsync(new ListJobsParams(10), Ct);
+        Assert.Equal(3, all.Items.Count);
+    }
+
+    [Fact]
+    public async Task InsertJobsAsync_Empty_InsertsNothing()
+    {
+        var result = await Driver.InsertJobsAsync(new InsertJobsParams([]), Ct);
+
+        Assert.Empty(result.Results);
+        Assert.Empty((await Driver.ListJobsAsync(new ListJobsParams(10), Ct)).Items);
+    }
+
+    [Fact]
+    public async Task Writes_ManyAtOnce_EachSucceedsOrFailsAlone()
+    {
+        // The SQLite driver commits concurrent writes together: one failing write must not undo or fail the others.
+        var jobs = Enumerable.Range(0, 50).Select(i => NewJob() with { Name = $"job-{i}" }).ToList();
+        var duplicateId = jobs[10] with { Name = "same id as job-10" };
+
+        var writes = jobs.Select(j => (Task)Driver.InsertJobAsync(new InsertJobParams(j), Ct)).ToList();
+        var failing = Driver.InsertJobAsync(new InsertJobParams(duplicateId), Ct);
+        await Task.WhenAll(writes);
+        await Assert.ThrowsAnyAsync<Exception>(() => failing);
+
+        var stored = await Driver.ListJobsAsync(new ListJobsParams(100), Ct);
+        Assert.Equal(50, stored.Items.Count);
+        Assert.Equal("job-10", stored.Items.Single(j => j.Id == jobs[10].Id).Name);
+    }
+
+    [Fact]
     public async Task InsertJobAsync_SameKeyInAnotherTenant_CreatesAnotherJob()
     {
         var first = await InsertJobAsync(NewJob() with { Key = "k1" });

@@ -22,7 +22,11 @@ internal static class ApiProblems
         TypedResults.Problem(title: "Invalid request", detail: detail, statusCode: StatusCodes.Status400BadRequest);
 
     public static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(errors, detail: string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")), title: "Invalid job");
+        TypedResults.ValidationProblem(errors, detail: Describe(errors), title: "Invalid job");
+
+    /// <summary>Validation errors in one line: <c>field: message; field: message</c>.</summary>
+    public static string Describe(Dictionary<string, string[]> errors) =>
+        string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
 
     /// <summary>
     /// Gives the problems the framework writes itself (unknown route, wrong method, unreadable parameter, unhandled
@@ -130,4 +134,10 @@ internal static class JobsLimits
 
     /// <summary>A request may be a little larger than its payload.</summary>
     public const int MaxBodyBytes = (MaxPayloadKiB * 1024) + (64 * 1024);
+
+    /// <summary>Jobs in one <c>POST /v1/jobs/batch</c>.</summary>
+    public const int MaxBatch = 1000;
+
+    /// <summary>A batch body: room for a thousand ordinary jobs, not for a thousand 1 MiB payloads.</summary>
+    public const int MaxBatchBodyBytes = 16 * 1024 * 1024;
 }

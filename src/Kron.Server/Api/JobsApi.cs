@@ -18,6 +18,8 @@ internal static class JobsApi
         jobs.MapPost("/", CreateAsync).Accepts<JobCreateRequest>("application/json")
             .Produces<JobResponse>(StatusCodes.Status201Created).Produces<JobResponse>().ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        jobs.MapPost("/batch", CreateManyAsync).Accepts<JobBatchRequest>("application/json").Produces<JobBatchResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         jobs.MapGet("/", ListAsync);
         jobs.MapGet("/{id}", GetAsync);
         jobs.MapPatch("/{id}", PatchAsync).Accepts<JobPatchRequest>("application/json").Produces<JobResponse>().ProducesValidationProblem();
@@ -50,6 +52,60 @@ internal static class JobsApi
             { Created: true } => TypedResults.Created($"/v1/jobs/{result.Job!.Id}", result.Job.ToResponse()),
             _ => TypedResults.Ok(result.Job!.ToResponse()),
         };
+    }
+
+    /// <summary>
+    /// <c>POST /v1/jobs/batch</c>: registers up to <see cref="JobsLimits.MaxBatch"/> jobs in one transaction. The answer is
+    /// 200 with one item per job, in order, carrying the status <c>POST /v1/jobs</c> would have answered (201, 200, 409,
+    /// 413 or 422) and the job or the problem; a bad item does not stop the others.
+    /// </summary>
+    private static async Task<IResult> CreateManyAsync(HttpRequest request, JobService service, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ApiProblems.ReadBodyAsync<JobBatchRequest>(request, JobsLimits.MaxBatchBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!.Jobs is not { Count: > 0 and <= JobsLimits.MaxBatch } jobs)
+        {
+            return ApiProblems.BadRequest($"jobs must hold 1-{JobsLimits.MaxBatch} jobs, not {body.Jobs?.Count ?? 0}; send larger sets in several requests");
+        }
+
+        var items = new JobBatchItem[jobs.Count];
+        var accepted = new List<int>(jobs.Count);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (jobs[i] is null)
+            {
+                items[i] = new JobBatchItem(StatusCodes.Status422UnprocessableEntity, Detail: "a job is null; every item must be a job object");
+            }
+            else if (PayloadTooLarge(jobs[i].Payload) is not null)
+            {
+                items[i] = new JobBatchItem(StatusCodes.Status413PayloadTooLarge, Detail: $"payload is larger than {JobsLimits.MaxPayloadKiB} KiB; store large data elsewhere and pass a reference");
+            }
+            else
+            {
+                accepted.Add(i);
+            }
+        }
+
+        var changes = await service.CreateManyAsync([.. accepted.Select(i => jobs[i])], cancellationToken);
+        for (var i = 0; i < accepted.Count; i++)
+        {
+            var index = accepted[i];
+            items[index] = changes[i] switch
+            {
+                { Errors: { } errors } => new JobBatchItem(StatusCodes.Status422UnprocessableEntity, Errors: errors, Detail: ApiProblems.Describe(errors)),
+                { Conflict: true } change => new JobBatchItem(
+                    StatusCodes.Status409Conflict,
+                    Detail: $"key \"{jobs[index].Key}\" is already used by job {change.Job!.Id} with a different definition; use another key, or PATCH /v1/jobs/{change.Job.Id}"),
+                { Created: true } change => new JobBatchItem(StatusCodes.Status201Created, change.Job!.ToResponse()),
+                var change => new JobBatchItem(StatusCodes.Status200OK, change.Job!.ToResponse()),
+            };
+        }
+
+        return TypedResults.Ok(new JobBatchResponse(items));
     }
 
     private static async Task<Results<Ok<Page<JobResponse>>, ProblemHttpResult>> ListAsync(

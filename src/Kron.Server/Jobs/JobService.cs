@@ -34,6 +34,46 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
         return new JobChange(result.Job, Created: true);
     }
 
+    /// <summary>
+    /// Registers many jobs with one storage transaction: each is validated and answered like <see cref="CreateAsync"/>,
+    /// in order; invalid ones are left out of the transaction and do not stop the others.
+    /// </summary>
+    public async Task<IReadOnlyList<JobChange>> CreateManyAsync(IReadOnlyList<JobCreateRequest> requests, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var changes = new JobChange[requests.Count];
+        var valid = new List<(int Index, JobRecord Job)>(requests.Count);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            if (JobDefinitions.Create(requests[i], Ids.New(time), now, Ids.DefaultShardCount, errors) is { } job)
+            {
+                valid.Add((i, job with { NextFireAt = JobDefinitions.FirstSlot(job, now) }));
+            }
+            else
+            {
+                changes[i] = new JobChange(null, Errors: errors);
+            }
+        }
+
+        var result = await storage.InsertJobsAsync(new InsertJobsParams([.. valid.Select(v => v.Job)]), cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < valid.Count; i++)
+        {
+            var (index, job) = valid[i];
+            var stored = result.Results[i];
+            changes[index] = stored.Created
+                ? new JobChange(stored.Job, Created: true)
+                : new JobChange(stored.Job, Conflict: stored.Job.RequestHash != job.RequestHash);
+        }
+
+        if (result.Results.Any(r => r.Created))
+        {
+            signals.WakeTrigger();
+        }
+
+        return changes;
+    }
+
     public Task<JobChange> PatchAsync(string id, JobPatchRequest patch, CancellationToken cancellationToken) =>
         UpdateAsync(id, (job, now, errors) =>
         {
