@@ -120,16 +120,14 @@ FROM deleted AS d;
 
 -- name: JobGetDue
 -- Every shard: one scan of the unpaused jobs' slots. Nodes that own shards use JobGetDueInShards.
+-- The trigger needs no last run: the columns are there for the row reader, always null (no join per job).
 SELECT j.id, j.tenant, j.key, j.name, j.schedule_kind, j.schedule_time, j.cron, j.time_zone, j.every, j.target,
        j.payload, j.retries, j.retry_initial_interval, j.retry_max_interval, j.retry_multiplier, j.retry_jitter,
        j.timeout, j.concurrency, j.max_concurrent, j.misfire, j.starting_deadline, j.delivery, j.priority, j.tags,
        j.paused, j.shard, j.next_fire_at, j.created_at, j.updated_at, j.version, j.request_hash,
-       r.id AS last_run_id, r.state AS last_run_state, r.scheduled_for AS last_run_scheduled_for,
-       r.finished_at AS last_run_finished_at
+       NULL::text AS last_run_id, NULL::text AS last_run_state, NULL::timestamptz AS last_run_scheduled_for,
+       NULL::timestamptz AS last_run_finished_at
 FROM jobs AS j
-LEFT JOIN LATERAL (
-    SELECT id, state, scheduled_for, finished_at FROM runs WHERE job_id = j.id ORDER BY id DESC LIMIT 1
-) AS r ON true
 WHERE NOT j.paused AND j.next_fire_at <= @until
 ORDER BY j.next_fire_at, j.id
 LIMIT @limit;
@@ -140,8 +138,8 @@ SELECT j.id, j.tenant, j.key, j.name, j.schedule_kind, j.schedule_time, j.cron, 
        j.payload, j.retries, j.retry_initial_interval, j.retry_max_interval, j.retry_multiplier, j.retry_jitter,
        j.timeout, j.concurrency, j.max_concurrent, j.misfire, j.starting_deadline, j.delivery, j.priority, j.tags,
        j.paused, j.shard, j.next_fire_at, j.created_at, j.updated_at, j.version, j.request_hash,
-       r.id AS last_run_id, r.state AS last_run_state, r.scheduled_for AS last_run_scheduled_for,
-       r.finished_at AS last_run_finished_at
+       NULL::text AS last_run_id, NULL::text AS last_run_state, NULL::timestamptz AS last_run_scheduled_for,
+       NULL::timestamptz AS last_run_finished_at
 FROM unnest(@shards::integer[]) AS s (shard)
 CROSS JOIN LATERAL (
     SELECT id, tenant, key, name, schedule_kind, schedule_time, cron, time_zone, every, target, payload, retries,
@@ -153,9 +151,6 @@ CROSS JOIN LATERAL (
     ORDER BY next_fire_at, id
     LIMIT @limit
 ) AS j
-LEFT JOIN LATERAL (
-    SELECT id, state, scheduled_for, finished_at FROM runs WHERE job_id = j.id ORDER BY id DESC LIMIT 1
-) AS r ON true
 ORDER BY j.next_fire_at, j.id
 LIMIT @limit;
 

@@ -68,10 +68,9 @@ UPDATE runs SET state = 'cancelled', finished_at = @now, error = 'job deleted'
 WHERE job_id = @id AND state = 'queued';
 
 -- name: JobGetDue
-SELECT j.*, r.id AS last_run_id, r.state AS last_run_state, r.scheduled_for AS last_run_scheduled_for,
-       r.finished_at AS last_run_finished_at
+-- The trigger needs no last run: the columns are there for the row reader, always null (no join per job).
+SELECT j.*, NULL AS last_run_id, NULL AS last_run_state, NULL AS last_run_scheduled_for, NULL AS last_run_finished_at
 FROM jobs AS j
-LEFT JOIN runs AS r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
 WHERE j.paused = 0 AND j.next_fire_at <= @until
   AND (@shards IS NULL OR j.shard IN (SELECT value FROM json_each(@shards)))
 ORDER BY j.next_fire_at, j.id
