@@ -288,7 +288,7 @@ public sealed partial class RunDispatcher : BackgroundService
     {
         if (completion is not null)
         {
-            LogRunFinished(_logger, completion.RunId, inFlight.Run.JobId, WireNames.Of(completion.State), completion.Error);
+            LogRunFinished(_logger, completion.RunId, inFlight.Run.JobId, completion.State, completion.Error);
             _completions.Writer.TryWrite(completion);
         }
 
@@ -391,14 +391,33 @@ public sealed partial class RunDispatcher : BackgroundService
         public volatile bool CancelRequested;
     }
 
-    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Run {RunId} of job {JobId} started (attempt {Attempt}, slot {ScheduledFor:O})")]
+    // Per-run lines are Debug: at thousands of runs a second they would cost more than the runs; the run history is in
+    // the store (GET /v1/runs) and failures are logged at Information below.
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Run {RunId} of job {JobId} started (attempt {Attempt}, slot {ScheduledFor:O})")]
     private static partial void LogRunStarted(ILogger logger, string runId, string jobId, int attempt, DateTimeOffset scheduledFor);
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Run {RunId} of job {JobId} is {State}{Error}")]
-    private static partial void LogRunFinishedCore(ILogger logger, string runId, string jobId, string state, string error);
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Run {RunId} of job {JobId} is {State}")]
+    private static partial void LogRunSucceeded(ILogger logger, string runId, string jobId, string state);
 
-    private static void LogRunFinished(ILogger logger, string runId, string jobId, string state, string? error) =>
-        LogRunFinishedCore(logger, runId, jobId, state, error is null ? string.Empty : $": {error}");
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Information, Message = "Run {RunId} of job {JobId} is {State}: {Error}")]
+    private static partial void LogRunFailed(ILogger logger, string runId, string jobId, string state, string error);
+
+#pragma warning disable CA1873 // WireNames.Of is a switch over constants, and each call is behind IsEnabled.
+    private static void LogRunFinished(ILogger logger, string runId, string jobId, RunState state, string? error)
+    {
+        if (error is null)
+        {
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                LogRunSucceeded(logger, runId, jobId, WireNames.Of(state));
+            }
+        }
+        else if (logger.IsEnabled(LogLevel.Information))
+        {
+            LogRunFailed(logger, runId, jobId, WireNames.Of(state), error);
+        }
+    }
+#pragma warning restore CA1873
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Error, Message = "Claiming runs failed; retrying")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception);

@@ -5,13 +5,16 @@ namespace Kron.Engine.Dispatch;
 /// <summary>Options of <see cref="RunDispatcher"/>.</summary>
 public sealed class RunDispatcherOptions
 {
-    public const int DefaultMaxConcurrency = 64;
+    public const int DefaultMaxConcurrency = 1000;
 
     public static readonly TimeSpan DefaultLeaseDuration = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultShutdownGrace = TimeSpan.FromSeconds(10);
 
-    /// <summary>Runs executing at once on this node.</summary>
+    /// <summary>
+    /// Runs executing at once on this node; also the most runs one claim takes. Runs are asynchronous (a webhook in
+    /// flight costs a socket, not a thread), so a high limit is cheap; lower it for shell jobs that load the machine.
+    /// </summary>
     public int MaxConcurrency { get; set; } = DefaultMaxConcurrency;
 
     /// <summary>How long a claimed run stays leased without a heartbeat; a crashed node's runs are rescued after it.</summary>

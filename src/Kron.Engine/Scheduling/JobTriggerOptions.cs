@@ -5,7 +5,7 @@ namespace Kron.Engine.Scheduling;
 /// <summary>Options of <see cref="JobTrigger"/>.</summary>
 public sealed class JobTriggerOptions
 {
-    public const int DefaultBatchSize = 500;
+    public const int DefaultBatchSize = 1000;
 
     public static readonly TimeSpan DefaultMaxIdleInterval = TimeSpan.FromSeconds(1);
 
