@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kron.Cli.Bench;
 using Kron.Cli.Commands;
 
 namespace Kron.Cli;
@@ -18,6 +19,7 @@ internal static class KronCommand
         root.Add(JobCommands.Build(console));
         root.Add(RunCommands.Build(console));
         root.Add(ClusterCommands.Build(console));
+        root.Add(BenchCommand.Build(console));
         return root;
     }
 
