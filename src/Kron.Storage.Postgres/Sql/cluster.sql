@@ -13,14 +13,16 @@ ON CONFLICT (id) DO UPDATE SET
     heartbeat_at = excluded.heartbeat_at;
 
 -- name: ShardRenew
--- Only leases still held: an expired one must be acquired again, with a new epoch. Waits for fenced writes that hold
--- a share lock on a lease row (they commit first).
+-- Only leases still held: an expired one must be acquired again, with a new epoch. FOR NO KEY UPDATE (an update that
+-- changes no key column) does not conflict with the KEY SHARE locks of fenced writes (ShardFenceLock): renewing a lease
+-- never waits for the holder's own writes, and they never queue behind a renewal. A takeover or release locks FOR
+-- UPDATE, which does conflict with them.
 UPDATE shard_leases SET expires_at = coalesce(@now, now()) + @lease_ttl * interval '1 microsecond'
 WHERE shard IN (
     SELECT shard FROM shard_leases
     WHERE owner = @owner AND expires_at > coalesce(@now, now())
     ORDER BY shard
-    FOR UPDATE
+    FOR NO KEY UPDATE
 )
 AND owner = @owner;
 
@@ -32,15 +34,18 @@ SELECT shard, owner, epoch, expires_at FROM shard_leases ORDER BY shard;
 
 -- name: ShardFenceLock
 -- The first statement of a fenced write: the fence's shards whose lease is held by @owner with exactly the fence's
--- epoch and not expired, share-locked until the write commits. A takeover or a release must update the lease row, so
--- it waits (or, with SKIP LOCKED, passes the shard by) until the write is done: the write never lands in a shard
--- that changed hands. A lease row a takeover changed meanwhile is re-read and fails the owner and epoch check.
+-- epoch and not expired, KEY SHARE-locked until the write commits. A takeover or a release locks the lease row FOR
+-- UPDATE first, which conflicts with KEY SHARE, so it waits (or, with SKIP LOCKED, passes the shard by) until the write
+-- is done: the write never lands in a shard that changed hands. A lease row a takeover changed meanwhile is re-read
+-- and fails the owner and epoch check. Renewals (FOR NO KEY UPDATE) do not conflict: with FOR SHARE here, the one
+-- renewal a second queued behind the fenced writes and every later fenced write queued behind it (measured: about
+-- 110 ms of stall per renewal under load).
 SELECT l.shard
 FROM shard_leases AS l
 JOIN unnest(@shards::integer[], @epochs::bigint[]) AS f (shard, epoch) ON f.shard = l.shard AND f.epoch = l.epoch
 WHERE l.owner = @owner AND l.expires_at > coalesce(@now, now())
 ORDER BY l.shard
-FOR SHARE OF l;
+FOR KEY SHARE OF l;
 
 -- name: ShardAcquire
 -- Free or expired shards that no other transaction has locked (a concurrent acquirer, or a fenced write of the
