@@ -25,19 +25,12 @@ public sealed partial class PostgresDriver
                     var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
-                        var created = false;
-                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                        if (await ReadInsertedAsync(reader, ct).ConfigureAwait(false) is { } result)
                         {
-                            created = true;
+                            return result;
                         }
-
-                        await reader.NextResultAsync(ct).ConfigureAwait(false);
 
                         // No row: the job that held the key was deleted between the two statements; the key is free.
-                        if ((await JobRows.ReadAllAsync(reader, ct).ConfigureAwait(false)).SingleOrDefault() is { } stored)
-                        {
-                            return new InsertJobResult(stored, created);
-                        }
                     }
                 }
             },
@@ -75,16 +68,7 @@ public sealed partial class PostgresDriver
                             await reader.NextResultAsync(ct).ConfigureAwait(false);
                         }
 
-                        var created = false;
-                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                        {
-                            created = true;
-                        }
-
-                        await reader.NextResultAsync(ct).ConfigureAwait(false);
-                        read[i] = (await JobRows.ReadAllAsync(reader, ct).ConfigureAwait(false)).SingleOrDefault() is { } stored
-                            ? new InsertJobResult(stored, created)
-                            : null;
+                        read[i] = await ReadInsertedAsync(reader, ct).ConfigureAwait(false);
                     }
                 }
 
@@ -99,6 +83,18 @@ public sealed partial class PostgresDriver
         }
 
         return new InsertJobsResult([.. results.Select(r => r!)]);
+    }
+
+    /// <summary>
+    /// Reads the results of JobInsert then JobGetInserted: the inserted job (created), else the job holding its key, else
+    /// null (that job was deleted in between). Leaves the reader on JobGetInserted's result.
+    /// </summary>
+    private static async Task<InsertJobResult?> ReadInsertedAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var inserted = (await JobRows.ReadAllAsync(reader, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var holder = (await JobRows.ReadAllAsync(reader, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+        return inserted is not null ? new InsertJobResult(inserted, true) : holder is not null ? new InsertJobResult(holder, false) : null;
     }
 
     /// <inheritdoc/>
@@ -194,6 +190,9 @@ public sealed partial class PostgresDriver
             return Task.FromResult(new GetDueJobsResult([], null));
         }
 
+        // Rows read per shard: twice a fair share of the limit (at least 8), so one pass reads O(limit) rows.
+        var perShard = shards is null ? parameters.Limit : Math.Min(parameters.Limit, Math.Max(8, (2 * parameters.Limit / shards.Length) + 1));
+
         return TransactionAsync(
             // One snapshot: the due jobs and the next slot after them are read as of the same instant.
             IsolationLevel.RepeatableRead,
@@ -206,7 +205,7 @@ public sealed partial class PostgresDriver
                         Statement(SqlQueries.JobNextFireAfter, p => p.Instant("until", parameters.Until)))
                     : Batch(
                         connection,
-                        Statement(SqlQueries.JobGetDueInShards, p => p.IntegerArray("shards", shards).Instant("until", parameters.Until).Integer("limit", parameters.Limit)),
+                        Statement(SqlQueries.JobGetDueInShards, p => p.IntegerArray("shards", shards).Instant("until", parameters.Until).Integer("limit", parameters.Limit).Integer("per_shard", perShard)),
                         Statement(SqlQueries.JobNextFireAfterInShards, p => p.IntegerArray("shards", shards).Instant("until", parameters.Until)));
                 var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
@@ -215,6 +214,13 @@ public sealed partial class PostgresDriver
                     await reader.NextResultAsync(ct).ConfigureAwait(false);
                     await reader.ReadAsync(ct).ConfigureAwait(false);
                     var next = reader.IsDBNull(0) ? (DateTimeOffset?)null : RowReader.ToInstant(reader.GetFieldValue<DateTime>(0));
+
+                    // A shard cut at @per_shard may have more due now (JobNextFireAfter only sees slots after the bound).
+                    if (shards is not null && jobs.Count < parameters.Limit && jobs.CountBy(j => j.Shard).Any(c => c.Value >= perShard))
+                    {
+                        next = parameters.Until;
+                    }
+
                     return new GetDueJobsResult(jobs, next);
                 }
             },
@@ -271,8 +277,9 @@ public sealed partial class PostgresDriver
                 // as CompleteRuns and ExtendLeases lock runs in). A fire can thus cancel a run an earlier fire of the
                 // batch announced, as when each fire is written whole in turn.
                 var won = parameters.Fires.Where((_, i) => fired[i]).ToList();
-                var writes = won
-                    .SelectMany(fire => fire.Runs.Select(run => Statement(SqlQueries.RunInsert, p => RunRows.Bind(p, run))))
+                var inserts = won.SelectMany(fire => fire.Runs).ToList();
+                var writes = inserts
+                    .Select(run => Statement(SqlQueries.RunInsert, p => RunRows.Bind(p, run)))
                     .Concat(won
                         .SelectMany(fire => fire.CancelRunIds.Select(runId => (fire.JobId, RunId: runId)))
                         .OrderBy(c => c.RunId, StringComparer.Ordinal)
@@ -282,13 +289,15 @@ public sealed partial class PostgresDriver
                             .Instant("now", parameters.Now)
                             .Text("reason", JobFire.ReplacedRunError))))
                     .ToList();
+                var notInserted = new List<string>();
                 if (writes.Count > 0)
                 {
                     using var batch = Batch(connection, writes);
                     await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    notInserted.AddRange(inserts.Where((_, k) => batch.BatchCommands[k].RecordsAffected == 0).Select(run => run.Id));
                 }
 
-                return new FireJobsResult(fired);
+                return new FireJobsResult(fired) { NotInsertedRunIds = notInserted };
             },
             cancellationToken);
     }

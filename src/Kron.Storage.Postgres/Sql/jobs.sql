@@ -5,7 +5,8 @@
 -- pg_notify('kron_hints', 'job_changed:<shard>'). PostgreSQL folds identical notifications of one transaction.
 
 -- name: JobInsert
--- A key taken in the tenant inserts nothing (no row, no hint); JobGetInserted then reads the job holding the key.
+-- The job as stored when it was inserted (no row when its key is taken in the tenant: no hint either; JobGetInserted
+-- then reads the job holding the key). The hint CTE runs because the final SELECT reads it.
 WITH inserted AS (
     INSERT INTO jobs (
         id, tenant, key, name, schedule_kind, schedule_time, cron, time_zone, every, target, payload, retries,
@@ -19,13 +20,23 @@ WITH inserted AS (
         @next_fire_at, @created_at, @updated_at, @version, @request_hash
     )
     ON CONFLICT (tenant, key) WHERE key IS NOT NULL DO NOTHING
-    RETURNING shard
+    RETURNING id, tenant, key, name, schedule_kind, schedule_time, cron, time_zone, every, target, payload, retries,
+              retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, timeout, concurrency,
+              max_concurrent, misfire, starting_deadline, delivery, priority, tags, paused, shard, next_fire_at, created_at,
+              updated_at, version, request_hash
+),
+hint AS (
+    SELECT count(pg_notify('kron_hints', 'job_changed:' || shard)) AS sent FROM inserted
 )
-SELECT pg_notify('kron_hints', 'job_changed:' || shard) AS hint FROM inserted;
+SELECT i.*, NULL::text AS last_run_id, NULL::text AS last_run_state, NULL::timestamptz AS last_run_scheduled_for,
+       NULL::timestamptz AS last_run_finished_at
+FROM inserted AS i CROSS JOIN hint;
 
 -- name: JobGetInserted
--- Right after JobInsert, in the same batch: the new job, or the one that holds its key. Under read committed this
--- statement takes a new snapshot, so the winner of a concurrent insert of the key, which JobInsert waited for, is seen.
+-- Right after JobInsert, in the same batch, read only when JobInsert returned no row: the job that holds the key. Under
+-- read committed this statement takes a new snapshot, so the winner of a concurrent insert of the key, which JobInsert
+-- waited for, is seen. Without a key it returns nothing at once (a plain id lookup here cost 0.6 ms a call, measured,
+-- as a generic plan of "id = @id OR key = @key").
 SELECT j.id, j.tenant, j.key, j.name, j.schedule_kind, j.schedule_time, j.cron, j.time_zone, j.every, j.target,
        j.payload, j.retries, j.retry_initial_interval, j.retry_max_interval, j.retry_multiplier, j.retry_jitter,
        j.timeout, j.concurrency, j.max_concurrent, j.misfire, j.starting_deadline, j.delivery, j.priority, j.tags,
@@ -36,7 +47,7 @@ FROM jobs AS j
 LEFT JOIN LATERAL (
     SELECT id, state, scheduled_for, finished_at FROM runs WHERE job_id = j.id ORDER BY id DESC LIMIT 1
 ) AS r ON true
-WHERE j.id = @id OR (j.tenant = @tenant AND j.key = @key);
+WHERE @key::text IS NOT NULL AND j.tenant = @tenant AND j.key = @key;
 
 -- name: JobGet
 SELECT j.id, j.tenant, j.key, j.name, j.schedule_kind, j.schedule_time, j.cron, j.time_zone, j.every, j.target,
@@ -133,7 +144,9 @@ ORDER BY j.next_fire_at, j.id
 LIMIT @limit;
 
 -- name: JobGetDueInShards
--- Per shard, a range scan of jobs_due that stops after @limit rows; the earliest @limit of those win.
+-- Per shard, a range scan of jobs_due that stops after @per_shard rows; the earliest @limit of those win. The driver
+-- keeps @per_shard small (about twice @limit over the shards), so a pass reads O(@limit) rows, not every due job of
+-- every shard; when a shard had more, the driver reports a due job right away and the trigger passes again.
 SELECT j.id, j.tenant, j.key, j.name, j.schedule_kind, j.schedule_time, j.cron, j.time_zone, j.every, j.target,
        j.payload, j.retries, j.retry_initial_interval, j.retry_max_interval, j.retry_multiplier, j.retry_jitter,
        j.timeout, j.concurrency, j.max_concurrent, j.misfire, j.starting_deadline, j.delivery, j.priority, j.tags,
@@ -149,7 +162,7 @@ CROSS JOIN LATERAL (
     FROM jobs
     WHERE shard = s.shard AND NOT paused AND next_fire_at <= @until
     ORDER BY next_fire_at, id
-    LIMIT @limit
+    LIMIT @per_shard
 ) AS j
 ORDER BY j.next_fire_at, j.id
 LIMIT @limit;
