@@ -165,6 +165,7 @@ public sealed partial class SqliteDriver
             {
                 var shards = await FencedShardsAsync(transaction, parameters.Fence, now, ct).ConfigureAwait(false);
                 var fired = new bool[parameters.Fires.Count];
+                var notInserted = new List<string>();
                 using var cas = Command(transaction, SqlQueries.JobFire);
                 using var insert = Command(transaction, SqlQueries.RunInsert);
                 using var cancel = Command(transaction, SqlQueries.RunCancel);
@@ -185,7 +186,10 @@ public sealed partial class SqliteDriver
                     foreach (var run in fire.Runs)
                     {
                         SetParameters(insert, p => RunRows.Bind(p, run));
-                        await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                        if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+                        {
+                            notInserted.Add(run.Id);
+                        }
                     }
 
                     // Only the fired job's runs: an id of another job's run is ignored, not cancelled by mistake.
@@ -200,7 +204,7 @@ public sealed partial class SqliteDriver
                     }
                 }
 
-                return new FireJobsResult(fired);
+                return new FireJobsResult(fired) { NotInsertedRunIds = notInserted };
             },
             cancellationToken);
     }

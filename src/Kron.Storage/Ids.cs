@@ -58,3 +58,17 @@ public static class Ids
         return (int)(hash % (uint)shardCount);
     }
 }
+
+/// <summary>
+/// Lease tokens: 32 lower-case hex digits from 16 random bytes, the format the drivers mint when they claim a run. A node
+/// that inserts a run already leased to itself (fire-and-claim) mints one here.
+/// </summary>
+public static class LeaseTokens
+{
+    public static string New()
+    {
+        Span<byte> random = stackalloc byte[16];
+        RandomNumberGenerator.Fill(random);
+        return Convert.ToHexStringLower(random);
+    }
+}

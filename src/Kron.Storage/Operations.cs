@@ -74,7 +74,11 @@ public sealed record JobFire(string JobId, DateTimeOffset ExpectedNextFireAt, Da
 public sealed record FireJobsParams(IReadOnlyList<JobFire> Fires, DateTimeOffset? Now = null, ShardFence? Fence = null);
 
 /// <summary>Per fire, in order: whether the compare-and-set won (false: another writer moved the job first).</summary>
-public sealed record FireJobsResult(IReadOnlyList<bool> Fired);
+public sealed record FireJobsResult(IReadOnlyList<bool> Fired)
+{
+    /// <summary>Runs of fires that won but were not inserted because their slot already had a run.</summary>
+    public IReadOnlyList<string> NotInsertedRunIds { get; init; } = [];
+}
 
 public sealed record InsertRunParams(RunRecord Run);
 

@@ -28,7 +28,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
 
-    private EngineHarness(string directory)
+    private EngineHarness(string directory, int maxConcurrency)
     {
         Directory = directory;
         Storage = SqliteDriver.Open(Path.Combine(directory, "kron.db"), Clock);
@@ -38,7 +38,9 @@ internal sealed class EngineHarness : IAsyncDisposable
         var ownership = ShardOwnership.Exclusive(Clock);
         Trigger = new JobTrigger(Storage, ownership, signals, Clock, Options.Create(new JobTriggerOptions()), node, NullLogger<JobTrigger>.Instance);
         Dispatcher = new RunDispatcher(
-            Storage, ownership, executors, signals, Clock, Options.Create(new RunDispatcherOptions { LeaseDuration = LeaseDuration }), node, NullLogger<RunDispatcher>.Instance);
+            Storage, ownership, executors, signals, Clock, Options.Create(new RunDispatcherOptions { LeaseDuration = LeaseDuration, MaxConcurrency = maxConcurrency }), node, NullLogger<RunDispatcher>.Instance);
+        FireAndClaimTrigger = new JobTrigger(
+            Storage, ownership, signals, Clock, Options.Create(new JobTriggerOptions()), node, NullLogger<JobTrigger>.Instance, Dispatcher);
         Rescuer = new RunRescuer(Storage, signals, Clock, Options.Create(new RunRescuerOptions()), NullLogger<RunRescuer>.Instance);
     }
 
@@ -48,17 +50,21 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public SqliteDriver Storage { get; }
 
+    /// <summary>The trigger without a dispatcher: every run it fires goes through the queue and a claim.</summary>
     public JobTrigger Trigger { get; }
+
+    /// <summary>The trigger as a node wires it: runs ready at fire time are inserted leased to <see cref="Dispatcher"/>.</summary>
+    public JobTrigger FireAndClaimTrigger { get; }
 
     public RunDispatcher Dispatcher { get; }
 
     public RunRescuer Rescuer { get; }
 
-    public static async Task<EngineHarness> StartAsync()
+    public static async Task<EngineHarness> StartAsync(int maxConcurrency = RunDispatcherOptions.DefaultMaxConcurrency)
     {
         var directory = Path.Combine(Path.GetTempPath(), "kron-engine-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
-        var harness = new EngineHarness(directory);
+        var harness = new EngineHarness(directory, maxConcurrency);
         await harness.Storage.MigrateAsync(new MigrateParams(), CancellationToken.None);
         return harness;
     }

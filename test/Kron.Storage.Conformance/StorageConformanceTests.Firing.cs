@@ -93,10 +93,35 @@ public abstract partial class StorageConformanceTests
         var result = await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0.AddMinutes(1), T0.AddMinutes(2), [scheduled])]), Ct);
 
         Assert.Equal([true], result.Fired);
+        Assert.Equal([scheduled.Id], result.NotInsertedRunIds);
         Assert.Equal(T0.AddMinutes(2), (await GetJobAsync(job.Id)).NextFireAt);
         Assert.Null(await Driver.GetRunAsync(new GetRunParams(scheduled.Id), Ct));
         var runs = await Driver.ListRunsAsync(new ListRunsParams(10, JobId: job.Id), Ct);
         Assert.Equal([manual], runs.Items);
+    }
+
+    [Fact]
+    public async Task FireJobsAsync_RunLeasedAtFire_IsNotClaimedAndCompletesWithItsToken()
+    {
+        // Fire-and-claim: the trigger inserts a run already leased to its own node, which then needs no claim.
+        var job = await InsertJobAsync(NewJob() with { NextFireAt = T0 });
+        var leased = NewRun(job.Id, T0) with
+        {
+            State = RunState.Running, LeaseOwner = "n1", Node = "n1", LeaseToken = LeaseTokens.New(), LeaseExpiresAt = T0 + Lease, StartedAt = T0,
+        };
+
+        var fired = await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0, null, [leased])]), Ct);
+        var claimed = await Driver.ClaimRunsAsync(new ClaimRunsParams("n2", 10, Lease, T0.AddSeconds(1)), Ct);
+        var stale = await Driver.CompleteRunsAsync(new CompleteRunsParams([new RunCompletion(leased.Id, LeaseTokens.New(), RunState.Succeeded)], T0.AddSeconds(1)), Ct);
+        var completed = await Driver.CompleteRunsAsync(new CompleteRunsParams([new RunCompletion(leased.Id, leased.LeaseToken!, RunState.Succeeded)], T0.AddSeconds(2)), Ct);
+
+        Assert.Equal([true], fired.Fired);
+        Assert.Empty(fired.NotInsertedRunIds);
+        Assert.Empty(claimed.Runs);
+        Assert.Equal([false], stale.Accepted);
+        Assert.Equal([true], completed.Accepted);
+        var run = await Driver.GetRunAsync(new GetRunParams(leased.Id), Ct);
+        Assert.Equal((RunState.Succeeded, T0, "n1"), (run!.State, run.StartedAt, run.Node));
     }
 
     [Fact]

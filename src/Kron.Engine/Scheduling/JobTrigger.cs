@@ -1,6 +1,7 @@
 using Kron.Core.Cron;
 using Kron.Core.Model;
 using Kron.Engine.Cluster;
+using Kron.Engine.Dispatch;
 using Kron.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,8 @@ public sealed partial class JobTrigger(
     TimeProvider time,
     IOptions<JobTriggerOptions> options,
     IOptions<NodeOptions> node,
-    ILogger<JobTrigger> logger) : BackgroundService
+    ILogger<JobTrigger> logger,
+    RunDispatcher? dispatcher = null) : BackgroundService
 {
     private readonly JobTriggerOptions _options = options.Value;
     private readonly string _nodeId = node.Value.NodeId;
@@ -55,7 +57,27 @@ public sealed partial class JobTrigger(
             fires.Add(Fire(job, now, active is null ? [] : [.. active[job.Id]]));
         }
 
-        var result = await storage.FireJobsAsync(new FireJobsParams(fires, Fence: fence), cancellationToken).ConfigureAwait(false);
+        var reserved = PreClaim(fires, now);
+        FireJobsResult result;
+        try
+        {
+            result = await storage.FireJobsAsync(new FireJobsParams(fires, Fence: fence), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            dispatcher?.Adopt([], reserved);
+            throw;
+        }
+
+        if (reserved > 0)
+        {
+            // Only runs that are now in the store leased to this node: a slot that already had a run keeps that one.
+            var notInserted = result.NotInsertedRunIds.ToHashSet(StringComparer.Ordinal);
+            dispatcher!.Adopt(
+                [.. fires.Where((_, i) => result.Fired[i]).SelectMany(f => f.Runs).Where(r => r.State == RunState.Running && !notInserted.Contains(r.Id))],
+                reserved);
+        }
+
         var fired = result.Fired.Count(f => f);
         if (fired > 0)
         {
@@ -96,6 +118,46 @@ public sealed partial class JobTrigger(
 
             await signals.WaitForTriggerAsync(wait, time, stoppingToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Fire-and-claim: the runs ready now, as many as the local dispatcher has slots for (highest priority first), are
+    /// inserted already leased to this node, so they start as soon as the fire commits without a claim. Returns the
+    /// slots reserved; <see cref="RunDispatcher.Adopt"/> ends the reservation whatever happens to the fire.
+    /// </summary>
+    private int PreClaim(List<JobFire> fires, DateTimeOffset now)
+    {
+        if (dispatcher is null)
+        {
+            return 0;
+        }
+
+        var ready = fires
+            .SelectMany((fire, f) => fire.Runs.Select((run, r) => (Fire: f, Run: r, Record: run)))
+            .Where(x => x.Record.State == RunState.Queued && x.Record.ReadyAt <= now)
+            .ToList();
+        var reserved = dispatcher.Reserve(ready.Count);
+        if (reserved == 0)
+        {
+            return 0;
+        }
+
+        foreach (var (f, r, run) in ready.OrderByDescending(x => x.Record.Priority).ThenBy(x => x.Record.ReadyAt).Take(reserved))
+        {
+            var runs = fires[f].Runs.ToArray();
+            runs[r] = run with
+            {
+                State = RunState.Running,
+                LeaseOwner = _nodeId,
+                Node = _nodeId,
+                LeaseToken = LeaseTokens.New(),
+                LeaseExpiresAt = now + dispatcher.LeaseDuration,
+                StartedAt = now,
+            };
+            fires[f] = fires[f] with { Runs = runs };
+        }
+
+        return reserved;
     }
 
     private JobFire Fire(JobRecord job, DateTimeOffset now, IReadOnlyList<ActiveRun> active)
