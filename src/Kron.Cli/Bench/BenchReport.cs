@@ -63,6 +63,9 @@ internal sealed record BenchReport
     /// <summary>Node CPU over the measured window, in percent of one core (200 % = both cores of a 2-core machine).</summary>
     public double? NodeCpuPercent { get; init; }
 
+    /// <summary>Node CPU time per 1,000 runs started: the capacity-planning figure.</summary>
+    public double? NodeCpuMsPer1000Runs => NodeCpuSeconds is { } cpu && LagMs.Count > 0 ? Math.Round(cpu * 1_000_000 / LagMs.Count, 0) : null;
+
     public double? TakeoverSeconds { get; init; }
 
     public IReadOnlyList<BenchSegment> Segments { get; init; } = [];
@@ -100,7 +103,7 @@ internal sealed record BenchReport
             table.AddRow("takeover after the kill", $"{takeover:N1} s");
         }
 
-        table.AddRow("node CPU", NodeCpuSeconds is { } cpu ? $"{cpu:N1} s ({NodeCpuPercent:N0} % of one core)" : null);
+        table.AddRow("node CPU", NodeCpuSeconds is { } cpu ? $"{cpu:N1} s ({NodeCpuPercent:N0} % of one core; {NodeCpuMsPer1000Runs:N0} ms per 1,000 runs)" : null);
         table.AddRow("node peak memory", PeakRssMib is { } rss ? $"{rss:N0} MiB" : null);
         foreach (var segment in Segments)
         {

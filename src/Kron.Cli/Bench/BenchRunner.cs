@@ -268,8 +268,15 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
                 continue;
             }
 
+            if (now < lastSlot + TimeSpan.FromSeconds(1))
+            {
+                await Task.Delay(lastSlot + TimeSpan.FromSeconds(1) - now, time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             if (!await BusyAsync(client, cancellationToken).ConfigureAwait(false) || now > deadline)
             {
+                // Until the runs are read back: reading them costs the node CPU too, which is not the workload's.
                 cpu.Stop();
                 var runs = await ReadRunsAsync(client, jobIds, since, cancellationToken).ConfigureAwait(false);
                 var started = expected.Count(j => runs.TryGetValue(j.Id, out var r) && r.Any(run => run.StartedAt is not null && run.ScheduledFor == j.Slot));
@@ -451,9 +458,10 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
             _startedAt = time.GetUtcNow();
         }
 
+        /// <summary>Ends the window now; a later call moves the end (the last one before the report counts).</summary>
         public void Stop()
         {
-            if (nodes is null || _result is not null)
+            if (nodes is null)
             {
                 return;
             }
@@ -463,11 +471,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
             _result = (Math.Round(used, 2), Math.Round(100 * used / window, 0));
         }
 
-        public (double? Seconds, double? Percent) Measure()
-        {
-            Stop();
-            return _result ?? (null, null);
-        }
+        public (double? Seconds, double? Percent) Measure() => _result ?? (null, null);
 
         private static TimeSpan Sum(BenchNodes? nodes) =>
             nodes is null ? TimeSpan.Zero : nodes.Nodes.Aggregate(TimeSpan.Zero, (sum, n) => sum + (n.CpuTime() ?? TimeSpan.Zero));
