@@ -124,21 +124,7 @@ internal sealed partial class BenchNode
     public double? PeakRssMib() => ReadStatusKib("VmHWM") is { } kib ? kib / 1024.0 : null;
 
     /// <summary>CPU time used so far (user + system), or null once the process is gone.</summary>
-    public TimeSpan? CpuTime()
-    {
-        try
-        {
-            // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised command name.
-            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return TimeSpan.FromSeconds(ticks / 100.0);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    public TimeSpan? CpuTime() => ProcessCpu.Read($"/proc/{_process.Id}/stat");
 
     /// <summary>SIGKILL, as a crash.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
@@ -216,4 +202,33 @@ internal sealed partial class BenchNode
 
     [GeneratedRegex(@"listening on (?<url>https?://[^,\s]+)")]
     private static partial Regex ListeningLine();
+}
+
+/// <summary>A process's CPU time from its <c>/proc/PID/stat</c>.</summary>
+internal static class ProcessCpu
+{
+    /// <summary>
+    /// User + system time, or null when the process is gone; with <paramref name="withExitedChildren"/>, plus that of its
+    /// children that exited (a PostgreSQL server's closed connections).
+    /// </summary>
+    public static TimeSpan? Read(string statFile, bool withExitedChildren = false)
+    {
+        try
+        {
+            // Fields 14 and 15 (utime, stime) in clock ticks (100 a second), after the parenthesised command name.
+            var stat = File.ReadAllText(statFile);
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            if (withExitedChildren)
+            {
+                ticks += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+            }
+
+            return TimeSpan.FromSeconds(ticks / 100.0);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }

@@ -66,6 +66,18 @@ internal sealed record BenchReport
     /// <summary>Node CPU time per 1,000 runs started: the capacity-planning figure.</summary>
     public double? NodeCpuMsPer1000Runs => NodeCpuSeconds is { } cpu && LagMs.Count > 0 ? Math.Round(cpu * 1_000_000 / LagMs.Count, 0) : null;
 
+    /// <summary>CPU time of the PostgreSQL server's processes over the window, when it runs on this machine.</summary>
+    public double? DatabaseCpuSeconds { get; init; }
+
+    /// <summary>WAL bytes PostgreSQL wrote per run started, over the window.</summary>
+    public double? WalBytesPerRun { get; init; }
+
+    /// <summary>Scale: how much the store grew per stored job (tables, indexes, and SQLite's WAL file).</summary>
+    public double? StoreBytesPerStoredJob { get; init; }
+
+    /// <summary>W1, W2: how much the store grew per one-time job with its finished run (W2 includes 5,000 calibration jobs).</summary>
+    public double? StoreBytesPerJobAndRun { get; init; }
+
     public double? TakeoverSeconds { get; init; }
 
     public IReadOnlyList<BenchSegment> Segments { get; init; } = [];
@@ -98,6 +110,16 @@ internal sealed record BenchReport
         table.AddRow("lag p50 / p90 / p99 / max", $"{Ms(LagMs.P50)} / {Ms(LagMs.P90)} / {Ms(LagMs.P99)} / {Ms(LagMs.Max)}");
         table.AddRow("executed 0 times", ExecutedZero.ToString(CultureInfo.InvariantCulture));
         table.AddRow("executed more than once", ExecutedMultiple.ToString(CultureInfo.InvariantCulture));
+        if (StoreBytesPerJobAndRun is { } perJobAndRun)
+        {
+            table.AddRow("store growth per job + its run", $"{perJobAndRun:N0} bytes");
+        }
+
+        if (StoreBytesPerStoredJob is { } perJob)
+        {
+            table.AddRow("store size per stored job", $"{perJob:N0} bytes");
+        }
+
         if (TakeoverSeconds is { } takeover)
         {
             table.AddRow("takeover after the kill", $"{takeover:N1} s");
@@ -105,6 +127,15 @@ internal sealed record BenchReport
 
         table.AddRow("node CPU", NodeCpuSeconds is { } cpu ? $"{cpu:N1} s ({NodeCpuPercent:N0} % of one core; {NodeCpuMsPer1000Runs:N0} ms per 1,000 runs)" : null);
         table.AddRow("node peak memory", PeakRssMib is { } rss ? $"{rss:N0} MiB" : null);
+        if (DatabaseCpuSeconds is { } dbCpu)
+        {
+            table.AddRow("PostgreSQL CPU (local)", $"{dbCpu:N1} s ({(LagMs.Count > 0 ? dbCpu * 1_000_000 / LagMs.Count : 0):N0} ms per 1,000 runs)");
+        }
+
+        if (WalBytesPerRun is { } wal)
+        {
+            table.AddRow("PostgreSQL WAL", $"{wal:N0} bytes per run");
+        }
         foreach (var segment in Segments)
         {
             table.AddRow(

@@ -36,11 +36,13 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
 
     private readonly string _tag = "bench-" + time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
+    private readonly string _data = settings.DataDirectory ?? Path.Combine(Path.GetTempPath(), "kron-bench-" + Guid.NewGuid().ToString("N")[..8]);
+
     public async Task<BenchReport> RunAsync(CancellationToken cancellationToken)
     {
         var startedAt = time.GetUtcNow();
         var ownsData = settings.Url is null && settings.Store is null && settings.DataDirectory is null;
-        var data = settings.DataDirectory ?? Path.Combine(Path.GetTempPath(), "kron-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var data = _data;
         BenchNodes? nodes = null;
         try
         {
@@ -57,13 +59,16 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
                 Timeout = TimeSpan.FromMinutes(2),
             };
             using var client = new KronClient(http);
+            var sizeBefore = await StoreBytesAsync(data).ConfigureAwait(false);
             var report = settings.Workload switch
             {
                 "w1" => await BurstAsync(client, nodes, cancellationToken).ConfigureAwait(false),
                 "w3" => await RecurringAsync(client, nodes, cancellationToken).ConfigureAwait(false),
                 _ => await SteadyAsync(client, nodes, cancellationToken).ConfigureAwait(false),
             };
-            return report with { StartedAt = startedAt };
+            var sizeAfter = await StoreBytesAsync(data).ConfigureAwait(false);
+            var perJobAndRun = settings.Workload is "w1" or "w2" && sizeBefore is { } b && sizeAfter is { } a ? Math.Round((double)(a - b) / report.Jobs, 0) : (double?)null;
+            return report with { StartedAt = startedAt, StoreBytesPerJobAndRun = perJobAndRun };
         }
         finally
         {
@@ -89,7 +94,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
             progress.WriteLine($"warning: registration ended after T0; the first runs started while jobs were still being registered");
         }
 
-        var cpu = new CpuWindow(nodes, time);
+        var cpu = new CpuWindow(nodes, settings.Store, time);
         var runs = await WaitForRunsAsync(client, jobs, t0, cpu, cancellationToken).ConfigureAwait(false);
         return Summarize(jobs, runs, registration, t0, t0, cpu, nodes);
     }
@@ -97,9 +102,10 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
     /// <summary>W2 (and scale, failover): job i at T0 + i/R, registered before T0.</summary>
     private async Task<BenchReport> SteadyAsync(KronClient client, BenchNodes? nodes, CancellationToken cancellationToken)
     {
+        double? bytesPerStoredJob = null;
         if (settings.Stored > 0)
         {
-            await SeedAsync(client, settings.Stored, cancellationToken).ConfigureAwait(false);
+            bytesPerStoredJob = await SeedAsync(client, settings.Stored, _data, cancellationToken).ConfigureAwait(false);
         }
 
         var count = (int)Math.Round(settings.Rate * settings.Duration.TotalSeconds);
@@ -109,7 +115,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
         progress.WriteLine($"Registering {count:N0} jobs at {settings.Rate:N0}/s from T0 = {t0:HH:mm:ss} (in {lead.TotalSeconds:N0} s)...");
         var step = TimeSpan.FromSeconds(1 / settings.Rate);
         var (jobs, registration) = await RegisterAsync(client, count, i => t0 + (step * i), cancellationToken).ConfigureAwait(false);
-        var cpu = new CpuWindow(nodes, time);
+        var cpu = new CpuWindow(nodes, settings.Store, time);
 
         Task<double?> failover = Task.FromResult<double?>(null);
         var killAt = t0 + (settings.Duration / 3);
@@ -120,7 +126,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
 
         var runs = await WaitForRunsAsync(client, jobs, t0 + (step * (count - 1)), cpu, cancellationToken).ConfigureAwait(false);
         var takeover = await failover.ConfigureAwait(false);
-        var report = Summarize(jobs, runs, registration, t0, t0 + (step * (count - 1)), cpu, nodes);
+        var report = Summarize(jobs, runs, registration, t0, t0 + (step * (count - 1)), cpu, nodes) with { StoreBytesPerStoredJob = bytesPerStoredJob };
         if (settings.Workload == "failover")
         {
             var after = jobs.Where(j => j.Slot >= killAt).ToList();
@@ -141,7 +147,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
         var first = Truncate(time.GetUtcNow() + TimeSpan.FromSeconds(62), TimeSpan.FromMinutes(1));
         var boundaries = Enumerable.Range(0, Math.Max(1, (int)(settings.Duration.TotalMinutes))).Select(i => first.AddMinutes(i)).ToList();
         progress.WriteLine($"Observing {boundaries.Count} minute boundaries from {first:HH:mm:ss}...");
-        var cpu = new CpuWindow(nodes, time);
+        var cpu = new CpuWindow(nodes, settings.Store, time);
         var expected = boundaries.SelectMany(b => jobs.Select(j => j with { Slot = b })).ToList();
         var runs = await WaitForRunsAsync(client, expected, boundaries[^1], cpu, cancellationToken).ConfigureAwait(false);
         var segments = boundaries.Select(b => Segment($"boundary {b:HH:mm}", [.. expected.Where(j => j.Slot == b)], runs)).ToList();
@@ -216,13 +222,40 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
         return perSecond;
     }
 
-    /// <summary>Scale: stores <paramref name="count"/> other jobs, scheduled years ahead, before the workload.</summary>
-    private async Task SeedAsync(KronClient client, long count, CancellationToken cancellationToken)
+    /// <summary>
+    /// Scale: stores <paramref name="count"/> other jobs, scheduled years ahead, before the workload. Returns the bytes
+    /// the store grew by per job (tables, indexes, WAL file), when the store can be measured.
+    /// </summary>
+    private async Task<double?> SeedAsync(KronClient client, long count, string data, CancellationToken cancellationToken)
     {
         progress.WriteLine($"Storing {count:N0} other jobs scheduled years ahead...");
+        var before = await StoreBytesAsync(data).ConfigureAwait(false);
         var far = time.GetUtcNow().AddYears(10);
         var (_, perSecond) = await RegisterAsync(client, checked((int)count), i => far.AddSeconds(i), cancellationToken, _tag + "-stored").ConfigureAwait(false);
+        var after = await StoreBytesAsync(data).ConfigureAwait(false);
         progress.WriteLine($"Stored {count:N0} other jobs ({perSecond:N0}/s)");
+        return before is { } b && after is { } a ? Math.Round((double)(a - b) / count, 0) : null;
+    }
+
+    /// <summary>The store's size on disk: the PostgreSQL database, or the SQLite file and its WAL.</summary>
+    private async Task<long?> StoreBytesAsync(string data)
+    {
+        if (settings.Store is { } store)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(Kron.Storage.Postgres.PostgresConnectionString.Normalize(store));
+            await connection.OpenAsync().ConfigureAwait(false);
+            await using var size = new Npgsql.NpgsqlCommand("SELECT pg_database_size(current_database())", connection);
+            return (long)(await size.ExecuteScalarAsync().ConfigureAwait(false))!;
+        }
+
+        if (settings.Url is not null)
+        {
+            return null;
+        }
+
+        var file = new FileInfo(Path.Combine(data, Kron.Server.Hosting.ServerSettings.DatabaseFileName));
+        var wal = new FileInfo(file.FullName + "-wal");
+        return (file.Exists ? file.Length : 0) + (wal.Exists ? wal.Length : 0);
     }
 
     private async Task DeleteAsync(KronClient client, List<BenchJob> jobs, CancellationToken cancellationToken)
@@ -257,7 +290,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
             await Task.Delay(Min(firstSlot - time.GetUtcNow(), TimeSpan.FromSeconds(5)), time, cancellationToken).ConfigureAwait(false);
         }
 
-        cpu.Start();
+        await cpu.StartAsync().ConfigureAwait(false);
         while (true)
         {
             var now = time.GetUtcNow();
@@ -277,7 +310,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
             if (!await BusyAsync(client, cancellationToken).ConfigureAwait(false) || now > deadline)
             {
                 // Until the runs are read back: reading them costs the node CPU too, which is not the workload's.
-                cpu.Stop();
+                await cpu.StopAsync().ConfigureAwait(false);
                 var runs = await ReadRunsAsync(client, jobIds, since, cancellationToken).ConfigureAwait(false);
                 var started = expected.Count(j => runs.TryGetValue(j.Id, out var r) && r.Any(run => run.StartedAt is not null && run.ScheduledFor == j.Slot));
                 progress.WriteLine($"  {started:N0}/{expected.Count:N0} slots started");
@@ -366,7 +399,6 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
             .ToList();
         var lastStart = starts.Count == 0 ? firstSlot : starts.Max();
         var drain = Max(lastStart - firstSlot, TimeSpan.FromMilliseconds(1));
-        var (cpuTime, cpuPercent) = cpu.Measure();
         return new BenchReport
         {
             Workload = settings.Workload,
@@ -382,8 +414,10 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
             ExecutedZero = all.Missing,
             ExecutedMultiple = all.Duplicates,
             PeakRssMib = nodes?.Nodes.Select(n => n.PeakRssMib()).Max() is { } rss ? Math.Round(rss, 1) : null,
-            NodeCpuSeconds = cpuTime,
-            NodeCpuPercent = cpuPercent,
+            NodeCpuSeconds = cpu.Seconds,
+            NodeCpuPercent = cpu.Percent,
+            DatabaseCpuSeconds = cpu.DatabaseCpuSeconds,
+            WalBytesPerRun = cpu.WalBytes is { } wal && starts.Count > 0 ? Math.Round((double)wal / starts.Count, 0) : null,
             StartedAt = default,
         };
     }
@@ -445,21 +479,33 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
     /// <summary>A registered job and the slot it must run for.</summary>
     internal sealed record BenchJob(string Id, DateTimeOffset Slot);
 
-    /// <summary>The nodes' CPU time from the first slot until the runs drained (or the wait ended).</summary>
-    private sealed class CpuWindow(BenchNodes? nodes, TimeProvider time)
+    /// <summary>
+    /// What the nodes and the database used from the first slot until the runs drained: the nodes' CPU time, and with
+    /// PostgreSQL the WAL written (pg_stat_wal) and, when the server runs on this machine, its processes' CPU time.
+    /// </summary>
+    private sealed class CpuWindow(BenchNodes? nodes, string? store, TimeProvider time)
     {
         private TimeSpan _start;
         private DateTimeOffset _startedAt;
-        private (double? Seconds, double? Percent)? _result;
+        private (long Wal, TimeSpan Cpu)? _storeStart;
 
-        public void Start()
+        public double? Seconds { get; private set; }
+
+        public double? Percent { get; private set; }
+
+        public long? WalBytes { get; private set; }
+
+        public double? DatabaseCpuSeconds { get; private set; }
+
+        public async Task StartAsync()
         {
             _start = Sum(nodes);
             _startedAt = time.GetUtcNow();
+            _storeStart = await SampleStoreAsync().ConfigureAwait(false);
         }
 
         /// <summary>Ends the window now; a later call moves the end (the last one before the report counts).</summary>
-        public void Stop()
+        public async Task StopAsync()
         {
             if (nodes is null)
             {
@@ -468,10 +514,60 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
 
             var used = (Sum(nodes) - _start).TotalSeconds;
             var window = (time.GetUtcNow() - _startedAt).TotalSeconds;
-            _result = (Math.Round(used, 2), Math.Round(100 * used / window, 0));
+            (Seconds, Percent) = (Math.Round(used, 2), Math.Round(100 * used / window, 0));
+            if (_storeStart is { } start && await SampleStoreAsync().ConfigureAwait(false) is { } end)
+            {
+                WalBytes = end.Wal - start.Wal;
+                DatabaseCpuSeconds = Math.Round((end.Cpu - start.Cpu).TotalSeconds, 2);
+            }
         }
 
-        public (double? Seconds, double? Percent) Measure() => _result ?? (null, null);
+        private async Task<(long Wal, TimeSpan Cpu)?> SampleStoreAsync()
+        {
+            if (store is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(Kron.Storage.Postgres.PostgresConnectionString.Normalize(store));
+                await connection.OpenAsync().ConfigureAwait(false);
+                await using var wal = new Npgsql.NpgsqlCommand("SELECT wal_bytes::bigint FROM pg_stat_wal", connection);
+                return ((long)(await wal.ExecuteScalarAsync().ConfigureAwait(false))!, LocalPostgresCpu());
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// CPU time of every process named postgres on this machine, with that of the connections that ended (the
+        /// postmaster's exited children); zero when the server runs elsewhere.
+        /// </summary>
+        private static TimeSpan LocalPostgresCpu()
+        {
+            var total = TimeSpan.Zero;
+            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(directory, "comm")).Trim() == "postgres")
+                    {
+                        total += ProcessCpu.Read(Path.Combine(directory, "stat"), withExitedChildren: true) ?? TimeSpan.Zero;
+                    }
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+
+            return total;
+        }
 
         private static TimeSpan Sum(BenchNodes? nodes) =>
             nodes is null ? TimeSpan.Zero : nodes.Nodes.Aggregate(TimeSpan.Zero, (sum, n) => sum + (n.CpuTime() ?? TimeSpan.Zero));
