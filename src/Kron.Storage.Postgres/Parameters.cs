@@ -42,6 +42,15 @@ internal static class Parameters
     public static NpgsqlParameterCollection BigIntArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<long>? values) =>
         parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Bigint, values?.ToArray());
 
+    public static NpgsqlParameterCollection NullableTextArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<string?> values) =>
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Text, values.ToArray());
+
+    public static NpgsqlParameterCollection NullableIntegerArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<int?> values) =>
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Integer, values.ToArray());
+
+    public static NpgsqlParameterCollection InstantArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<DateTimeOffset?> values) =>
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, values.Select(v => v is { } instant ? TruncateToMicroseconds(instant) : (DateTime?)null).ToArray());
+
     /// <summary>An enum by its wire name.</summary>
     public static NpgsqlParameterCollection Wire<TEnum>(this NpgsqlParameterCollection parameters, string name, TEnum value)
         where TEnum : struct, Enum =>

@@ -260,12 +260,37 @@ public sealed partial class PostgresDriver
                     .OrderBy(i => parameters.Fires[i].JobId, StringComparer.Ordinal)
                     .ToArray();
                 var fired = new bool[parameters.Fires.Count];
-                using (var cas = Batch(connection, order.Select(i => parameters.Fires[i]).Select(fire => Statement(SqlQueries.JobFire, p => p
-                    .Text("id", fire.JobId)
-                    .Instant("expected_next_fire_at", fire.ExpectedNextFireAt)
-                    .Instant("new_next_fire_at", fire.NewNextFireAt)
-                    .IntegerArray("shards", shards)))))
+                if (parameters.Fires.Select(f => f.JobId).Distinct(StringComparer.Ordinal).Count() == parameters.Fires.Count)
                 {
+                    // Each job once: one set-based compare-and-set for the whole batch.
+                    using var cas = Command(connection, SqlQueries.JobFireMany, p => p
+                        .TextArray("ids", order.Select(i => parameters.Fires[i].JobId))
+                        .InstantArray("expected_next_fire_ats", order.Select(i => (DateTimeOffset?)parameters.Fires[i].ExpectedNextFireAt))
+                        .InstantArray("new_next_fire_ats", order.Select(i => parameters.Fires[i].NewNextFireAt))
+                        .IntegerArray("shards", shards));
+                    var moved = new HashSet<string>(StringComparer.Ordinal);
+                    var reader = await cas.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                        {
+                            moved.Add(reader.GetString(0));
+                        }
+                    }
+
+                    for (var i = 0; i < fired.Length; i++)
+                    {
+                        fired[i] = moved.Contains(parameters.Fires[i].JobId);
+                    }
+                }
+                else
+                {
+                    // A job fired twice in one batch sees its first fire's write: one statement per fire, in order.
+                    using var cas = Batch(connection, order.Select(i => parameters.Fires[i]).Select(fire => Statement(SqlQueries.JobFire, p => p
+                        .Text("id", fire.JobId)
+                        .Instant("expected_next_fire_at", fire.ExpectedNextFireAt)
+                        .Instant("new_next_fire_at", fire.NewNextFireAt)
+                        .IntegerArray("shards", shards))));
                     await cas.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     for (var k = 0; k < order.Length; k++)
                     {

@@ -140,9 +140,15 @@ public sealed partial class PostgresDriver
             {
                 // Run order (stable: a run's completions keep theirs), for the same reason as ExtendLeasesAsync.
                 var order = RunOrder(parameters.Completions, c => c.RunId);
-                using var batch = Batch(connection, order.Select(i =>
+                var completions = parameters.Completions;
+
+                // Final outcomes in one set-based statement when each run appears once; retries one statement each.
+                var distinct = completions.Select(c => c.RunId).Distinct(StringComparer.Ordinal).Count() == completions.Count;
+                var many = distinct ? order.Where(i => completions[i].State != RunState.Queued).ToArray() : [];
+                var single = distinct ? [.. order.Where(i => completions[i].State == RunState.Queued)] : order;
+                var statements = single.Select(i =>
                 {
-                    var completion = parameters.Completions[i];
+                    var completion = completions[i];
                     return Statement(completion.State == RunState.Queued ? SqlQueries.RunRetry : SqlQueries.RunComplete, p => p
                         .Text("id", completion.RunId)
                         .Text("lease_token", completion.LeaseToken)
@@ -153,12 +159,45 @@ public sealed partial class PostgresDriver
                         .Integer("http_status", completion.HttpStatus)
                         .Text("error", completion.Error)
                         .Text("output", completion.Output));
-                }));
-                await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                var accepted = new bool[parameters.Completions.Count];
-                for (var k = 0; k < order.Length; k++)
+                }).ToList();
+                if (many.Length > 0)
                 {
-                    accepted[order[k]] = batch.BatchCommands[k].RecordsAffected == 1;
+                    statements.Insert(0, Statement(SqlQueries.RunCompleteMany, p => p
+                        .TextArray("ids", many.Select(i => completions[i].RunId))
+                        .TextArray("lease_tokens", many.Select(i => completions[i].LeaseToken))
+                        .TextArray("states", many.Select(i => WireEnums.Name(completions[i].State)))
+                        .NullableIntegerArray("exit_codes", many.Select(i => completions[i].ExitCode))
+                        .NullableIntegerArray("http_statuses", many.Select(i => completions[i].HttpStatus))
+                        .NullableTextArray("errors", many.Select(i => completions[i].Error))
+                        .NullableTextArray("outputs", many.Select(i => completions[i].Output))
+                        .Instant("now", parameters.Now)));
+                }
+
+                using var batch = Batch(connection, statements);
+                var acceptedMany = new HashSet<string>(StringComparer.Ordinal);
+                var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (many.Length > 0 && await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        acceptedMany.Add(reader.GetString(0));
+                    }
+
+                    while (await reader.NextResultAsync(ct).ConfigureAwait(false))
+                    {
+                    }
+                }
+
+                var accepted = new bool[completions.Count];
+                foreach (var i in many)
+                {
+                    accepted[i] = acceptedMany.Contains(completions[i].RunId);
+                }
+
+                var offset = many.Length > 0 ? 1 : 0;
+                for (var k = 0; k < single.Length; k++)
+                {
+                    accepted[single[k]] = batch.BatchCommands[k + offset].RecordsAffected == 1;
                 }
 
                 return new CompleteRunsResult(accepted);

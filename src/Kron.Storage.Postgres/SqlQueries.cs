@@ -21,6 +21,8 @@ internal static class SqlQueries
     public static readonly string SchemaVersionInsert = Named.Get(nameof(SchemaVersionInsert));
 
     public static readonly string JobInsert = Named.Get(nameof(JobInsert));
+    public static readonly string JobFireMany = Named.Get(nameof(JobFireMany));
+    public static readonly string RunCompleteMany = Named.Get(nameof(RunCompleteMany));
     public static readonly string JobGetInserted = Named.Get(nameof(JobGetInserted));
     public static readonly string JobGet = Named.Get(nameof(JobGet));
     public static readonly string JobList = Named.Get(nameof(JobList));

@@ -178,6 +178,17 @@ CROSS JOIN LATERAL (
     SELECT min(next_fire_at) AS next_fire_at FROM jobs WHERE shard = s.shard AND NOT paused AND next_fire_at > @until
 ) AS n;
 
+-- name: JobFireMany
+-- JobFire for many jobs in one statement (one executor start instead of one per job, measured at 0.05 ms each),
+-- when the batch names each job once. Returns the ids whose compare-and-set won. The arrays come sorted by id, so the
+-- rows are locked in id order as in the one-statement-per-fire form.
+UPDATE jobs AS j SET next_fire_at = f.new_next_fire_at
+FROM unnest(@ids::text[], @expected_next_fire_ats::timestamptz[], @new_next_fire_ats::timestamptz[])
+    AS f (id, expected_next_fire_at, new_next_fire_at)
+WHERE j.id = f.id AND j.next_fire_at = f.expected_next_fire_at
+  AND (@shards::integer[] IS NULL OR j.shard = ANY (@shards::integer[]))
+RETURNING j.id;
+
 -- name: JobFire
 -- Compare-and-set: only the writer that still sees the expected slot moves the job on. Not a change of the job's
 -- definition, so version and updated_at stay. @shards (null when not fenced): the fence's shards that ShardFenceLock

@@ -95,6 +95,18 @@ UPDATE runs SET lease_expires_at = coalesce(@now, now()) + @lease_duration * int
 WHERE id = @id AND state = 'running' AND lease_token = @lease_token
 RETURNING cancel_requested;
 
+-- name: RunCompleteMany
+-- RunComplete for many runs in one statement, when the batch names each run once. Returns the ids accepted. The arrays
+-- come sorted by id, so the rows are locked in id order as in the one-statement-per-completion form.
+UPDATE runs AS r SET
+    state = c.state, finished_at = coalesce(@now, now()), exit_code = c.exit_code, http_status = c.http_status,
+    error = c.error, output = c.output, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+FROM unnest(@ids::text[], @lease_tokens::text[], @states::text[], @exit_codes::integer[], @http_statuses::integer[],
+            @errors::text[], @outputs::text[])
+    AS c (id, lease_token, state, exit_code, http_status, error, output)
+WHERE r.id = c.id AND r.state = 'running' AND r.lease_token = c.lease_token
+RETURNING r.id;
+
 -- name: RunComplete
 -- A final outcome, accepted only from the current lease holder. Clearing the token rejects a second completion.
 UPDATE runs SET
