@@ -71,6 +71,12 @@ public sealed partial class RunDispatcher : BackgroundService
         var free = FreeSlots();
         if (free <= 0)
         {
+            // Woken with no free slot: runs may be waiting, so the next slot freed claims at once.
+            lock (_slots)
+            {
+                _backlog = true;
+            }
+
             return 0;
         }
 
@@ -377,7 +383,19 @@ public sealed partial class RunDispatcher : BackgroundService
 
         _inFlight.TryRemove(inFlight.Run.Id, out _);
         inFlight.Cancellation.Dispose();
-        _signals.WakeDispatcher();
+
+        // A freed slot matters only when ready runs wait for one (the last claim took every free slot); otherwise new
+        // runs bring their own wake-up, and a claim here would be a write (an fsync) that finds nothing.
+        bool backlog;
+        lock (_slots)
+        {
+            backlog = _backlog;
+        }
+
+        if (backlog)
+        {
+            _signals.WakeDispatcher();
+        }
     }
 
     private async Task WriteCompletionsLoopAsync(CancellationToken stoppingToken)

@@ -79,7 +79,9 @@ public sealed partial class JobTrigger(
         }
 
         var fired = result.Fired.Count(f => f);
-        if (fired > 0)
+
+        // Runs left in the queue (not started here by fire-and-claim) need a claim now.
+        if (fires.Where((_, i) => result.Fired[i]).Any(f => f.Runs.Any(r => r.State == RunState.Queued)))
         {
             signals.WakeDispatcher();
         }
