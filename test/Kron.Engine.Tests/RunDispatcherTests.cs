@@ -222,4 +222,24 @@ public sealed class RunDispatcherTests
             Assert.Contains((await engine.RunAsync(run.Id)).State, new[] { RunState.Succeeded, RunState.Cancelled });
         }
     }
+
+    [Fact]
+    public async Task RenewLeases_FinishedRunWhoseCompletionIsNotWrittenYet_KeepsItsLeaseSoItIsNotRescuedAndRunTwice()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var run = await FireOnceAsync(engine, TestJobs.Once(T0, TestJobs.Noop()));
+
+        // The execution ends at once; its completion waits in the dispatcher (no writer loop runs in this harness).
+        Assert.Equal(1, await engine.Dispatcher.RunOnceAsync(CancellationToken.None));
+        await Eventually.TrueAsync(() => Task.FromResult(engine.Dispatcher.InFlightCount == 0), EngineHarness.WaitTimeout, "the execution to end");
+        engine.Clock.Advance(TimeSpan.FromSeconds(20));
+        await engine.Dispatcher.RenewLeasesAsync(CancellationToken.None);
+        engine.Clock.Advance(TimeSpan.FromSeconds(20));
+        var rescued = await engine.Rescuer.RunOnceAsync(CancellationToken.None);
+        await engine.DrainAsync();
+
+        Assert.Equal(new RescueRunsResult(0, 0), rescued);
+        var done = await engine.RunAsync(run.Id);
+        Assert.Equal((RunState.Succeeded, 1), (done.State, done.Attempt));
+    }
 }

@@ -29,6 +29,13 @@ public sealed partial class RunDispatcher : BackgroundService
     private readonly string _nodeId;
     private readonly ILogger<RunDispatcher> _logger;
     private readonly ConcurrentDictionary<string, InFlightRun> _inFlight = new();
+
+    /// <summary>
+    /// Runs that finished here but whose completion is not written yet, with their lease token. Their leases are still
+    /// renewed: when completions fall behind (a slow or overloaded database), a lease that ran out before its
+    /// completion was written would let the rescuer queue the run again, and it would execute twice.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, string> _completing = new(StringComparer.Ordinal);
     private readonly Channel<RunCompletion> _completions = Channel.CreateUnbounded<RunCompletion>();
     private readonly CancellationTokenSource _abort = new();
     private readonly List<RunCompletion> _pending = [];
@@ -176,7 +183,10 @@ public sealed partial class RunDispatcher : BackgroundService
     /// <summary>Renews the leases of the runs in flight; cancels those whose lease was lost. Tests call it directly.</summary>
     public async Task RenewLeasesAsync(CancellationToken cancellationToken)
     {
-        var leases = _inFlight.Values.Where(r => r.Run.LeaseToken is not null).Select(r => new RunLease(r.Run.Id, r.Run.LeaseToken!)).ToList();
+        var leases = _inFlight.Values.Where(r => r.Run.LeaseToken is not null).Select(r => new RunLease(r.Run.Id, r.Run.LeaseToken!))
+            .Concat(_completing.Select(c => new RunLease(c.Key, c.Value)))
+            .DistinctBy(l => l.RunId, StringComparer.Ordinal)
+            .ToList();
         if (leases.Count == 0)
         {
             return;
@@ -378,6 +388,7 @@ public sealed partial class RunDispatcher : BackgroundService
         if (completion is not null)
         {
             LogRunFinished(_logger, completion.RunId, inFlight.Run.JobId, completion.State, completion.Error);
+            _completing[completion.RunId] = completion.LeaseToken;
             _completions.Writer.TryWrite(completion);
         }
 
@@ -437,6 +448,7 @@ public sealed partial class RunDispatcher : BackgroundService
                 var result = await _storage.CompleteRunsAsync(new CompleteRunsParams([.. _pending]), cancellationToken).ConfigureAwait(false);
                 for (var i = 0; i < result.Accepted.Count; i++)
                 {
+                    _completing.TryRemove(_pending[i].RunId, out _);
                     if (!result.Accepted[i])
                     {
                         LogStaleCompletion(_logger, _pending[i].RunId);
