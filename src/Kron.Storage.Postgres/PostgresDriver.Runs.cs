@@ -158,7 +158,8 @@ public sealed partial class PostgresDriver
                         .Integer("exit_code", completion.ExitCode)
                         .Integer("http_status", completion.HttpStatus)
                         .Text("error", completion.Error)
-                        .Text("output", completion.Output));
+                        .Text("output", completion.Output)
+                        .Instant("started_at", completion.StartedAt));
                 }).ToList();
                 if (many.Length > 0)
                 {
@@ -170,6 +171,7 @@ public sealed partial class PostgresDriver
                         .NullableIntegerArray("http_statuses", many.Select(i => completions[i].HttpStatus))
                         .NullableTextArray("errors", many.Select(i => completions[i].Error))
                         .NullableTextArray("outputs", many.Select(i => completions[i].Output))
+                        .InstantArray("started_ats", many.Select(i => completions[i].StartedAt))
                         .Instant("now", parameters.Now)));
                 }
 

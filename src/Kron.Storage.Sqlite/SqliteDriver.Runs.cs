@@ -111,7 +111,8 @@ public sealed partial class SqliteDriver
                         .Bind("@exit_code", completion.ExitCode)
                         .Bind("@http_status", completion.HttpStatus)
                         .Bind("@error", completion.Error)
-                        .Bind("@output", completion.Output));
+                        .Bind("@output", completion.Output)
+                        .Bind("@started_at", completion.StartedAt is { } started ? Microseconds.FromInstant(started) : null));
                     accepted[i] = await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
                 }
 

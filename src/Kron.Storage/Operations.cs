@@ -119,7 +119,14 @@ public sealed record RunCompletion(
     int? ExitCode = null,
     int? HttpStatus = null,
     string? Error = null,
-    string? Output = null);
+    string? Output = null)
+{
+    /// <summary>
+    /// When the attempt actually started executing on the node; a final outcome records it as the run's
+    /// <c>started_at</c> (the lease stamped the claim or fire instant, up to a transaction earlier). Null keeps it.
+    /// </summary>
+    public DateTimeOffset? StartedAt { get; init; }
+}
 
 public sealed record CompleteRunsParams(IReadOnlyList<RunCompletion> Completions, DateTimeOffset? Now = null);
 

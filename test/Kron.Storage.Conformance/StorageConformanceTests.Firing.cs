@@ -124,6 +124,27 @@ public abstract partial class StorageConformanceTests
         Assert.Equal((RunState.Succeeded, T0, "n1"), (run!.State, run.StartedAt, run.Node));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CompleteRunsAsync_WithTheActualStart_RecordsItAsStartedAt(bool withAnError)
+    {
+        var job = await InsertJobAsync(NewJob() with { NextFireAt = T0 });
+        await Driver.FireJobsAsync(new FireJobsParams([new JobFire(job.Id, T0, null, [NewRun(job.Id, T0)])]), Ct);
+        var claimed = Assert.Single((await Driver.ClaimRunsAsync(new ClaimRunsParams("n1", 10, Lease, T0), Ct)).Runs);
+        var started = T0.AddMilliseconds(7);
+
+        var completion = new RunCompletion(claimed.Id, claimed.LeaseToken!, withAnError ? RunState.Failed : RunState.Succeeded, Error: withAnError ? "boom" : null)
+        {
+            StartedAt = started,
+        };
+        var result = await Driver.CompleteRunsAsync(new CompleteRunsParams([completion], T0.AddSeconds(1)), Ct);
+
+        Assert.Equal([true], result.Accepted);
+        var run = await Driver.GetRunAsync(new GetRunParams(claimed.Id), Ct);
+        Assert.Equal((started, T0.AddSeconds(1)), (run!.StartedAt, run.FinishedAt));
+    }
+
     [Fact]
     public async Task FireJobsAsync_WithoutRunToNoSlot_EndsTheScheduleOnly()
     {

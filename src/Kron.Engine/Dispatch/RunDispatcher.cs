@@ -313,6 +313,7 @@ public sealed partial class RunDispatcher : BackgroundService
 
     private async Task ExecuteAsync(InFlightRun inFlight)
     {
+        inFlight.StartedAt = _time.GetUtcNow();
         var run = inFlight.Run;
         ExecutionOutcome outcome;
         using var timeout = new CancellationTokenSource(run.Timeout, _time);
@@ -387,6 +388,8 @@ public sealed partial class RunDispatcher : BackgroundService
     {
         if (completion is not null)
         {
+            // A final outcome records when the execution really started (the lease stamped the claim or fire instant).
+            completion = completion.State == RunState.Queued ? completion : completion with { StartedAt = inFlight.StartedAt };
             LogRunFinished(_logger, completion.RunId, inFlight.Run.JobId, completion.State, completion.Error);
             _completing[completion.RunId] = completion.LeaseToken;
             _completions.Writer.TryWrite(completion);
@@ -498,6 +501,9 @@ public sealed partial class RunDispatcher : BackgroundService
         public CancellationTokenSource Cancellation { get; } = cancellation;
 
         public Task Execution { get; set; } = Task.CompletedTask;
+
+        /// <summary>When the executor was called.</summary>
+        public DateTimeOffset? StartedAt { get; set; }
 
         public volatile bool LeaseLost;
 

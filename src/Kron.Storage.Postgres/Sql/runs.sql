@@ -100,18 +100,21 @@ RETURNING cancel_requested;
 -- come sorted by id, so the rows are locked in id order as in the one-statement-per-completion form.
 UPDATE runs AS r SET
     state = c.state, finished_at = coalesce(@now, now()), exit_code = c.exit_code, http_status = c.http_status,
-    error = c.error, output = c.output, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+    error = c.error, output = c.output, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+    started_at = coalesce(c.started_at, r.started_at)
 FROM unnest(@ids::text[], @lease_tokens::text[], @states::text[], @exit_codes::integer[], @http_statuses::integer[],
-            @errors::text[], @outputs::text[])
-    AS c (id, lease_token, state, exit_code, http_status, error, output)
+            @errors::text[], @outputs::text[], @started_ats::timestamptz[])
+    AS c (id, lease_token, state, exit_code, http_status, error, output, started_at)
 WHERE r.id = c.id AND r.state = 'running' AND r.lease_token = c.lease_token
 RETURNING r.id;
 
 -- name: RunComplete
 -- A final outcome, accepted only from the current lease holder. Clearing the token rejects a second completion.
+-- @started_at: when the execution actually started on the node (null keeps the instant the lease was taken).
 UPDATE runs SET
     state = @state, finished_at = coalesce(@now, now()), exit_code = @exit_code, http_status = @http_status,
-    error = @error, output = @output, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+    error = @error, output = @output, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+    started_at = coalesce(@started_at, started_at)
 WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
 
 -- name: RunRetry

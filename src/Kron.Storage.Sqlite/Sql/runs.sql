@@ -66,9 +66,11 @@ RETURNING cancel_requested;
 
 -- name: RunComplete
 -- A final outcome, accepted only from the current lease holder. Clearing the token rejects a second completion.
+-- @started_at: when the execution actually started on the node (null keeps the instant the lease was taken).
 UPDATE runs SET
     state = @state, finished_at = @now, exit_code = @exit_code, http_status = @http_status, error = @error,
-    output = @output, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+    output = @output, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+    started_at = coalesce(@started_at, started_at)
 WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
 
 -- name: RunRetry
