@@ -64,7 +64,7 @@ internal sealed record BenchReport
     public double? NodeCpuPercent { get; init; }
 
     /// <summary>Node CPU time per 1,000 runs started: the capacity-planning figure.</summary>
-    public double? NodeCpuMsPer1000Runs => NodeCpuSeconds is { } cpu && LagMs.Count > 0 ? Math.Round(cpu * 1_000_000 / LagMs.Count, 0) : null;
+    public double? NodeCpuMsPerThousandRuns => NodeCpuSeconds is { } cpu && LagMs.Count > 0 ? Math.Round(cpu * 1_000_000 / LagMs.Count, 0) : null;
 
     /// <summary>CPU time of the PostgreSQL server's processes over the window, when it runs on this machine.</summary>
     public double? DatabaseCpuSeconds { get; init; }
@@ -125,7 +125,7 @@ internal sealed record BenchReport
             table.AddRow("takeover after the kill", $"{takeover:N1} s");
         }
 
-        table.AddRow("node CPU", NodeCpuSeconds is { } cpu ? $"{cpu:N1} s ({NodeCpuPercent:N0} % of one core; {NodeCpuMsPer1000Runs:N0} ms per 1,000 runs)" : null);
+        table.AddRow("node CPU", NodeCpuSeconds is { } cpu ? $"{cpu:N1} s ({NodeCpuPercent:N0} % of one core; {NodeCpuMsPerThousandRuns:N0} ms per 1,000 runs)" : null);
         table.AddRow("node peak memory", PeakRssMib is { } rss ? $"{rss:N0} MiB" : null);
         if (DatabaseCpuSeconds is { } dbCpu)
         {

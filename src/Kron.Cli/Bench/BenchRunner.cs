@@ -533,8 +533,10 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
             {
                 await using var connection = new Npgsql.NpgsqlConnection(Kron.Storage.Postgres.PostgresConnectionString.Normalize(store));
                 await connection.OpenAsync().ConfigureAwait(false);
-                await using var wal = new Npgsql.NpgsqlCommand("SELECT wal_bytes::bigint FROM pg_stat_wal", connection);
-                return ((long)(await wal.ExecuteScalarAsync().ConfigureAwait(false))!, LocalPostgresCpu());
+                await using var wal = new Npgsql.NpgsqlCommand("SELECT wal_bytes::bigint, pg_backend_pid() FROM pg_stat_wal", connection);
+                await using var reader = await wal.ExecuteReaderAsync().ConfigureAwait(false);
+                await reader.ReadAsync().ConfigureAwait(false);
+                return (reader.GetInt64(0), ServerCpu(reader.GetInt32(1)));
             }
             catch (Npgsql.NpgsqlException)
             {
@@ -543,30 +545,39 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
         }
 
         /// <summary>
-        /// CPU time of every process named postgres on this machine, with that of the connections that ended (the
-        /// postmaster's exited children); zero when the server runs elsewhere.
+        /// CPU time of the PostgreSQL server this connection's backend belongs to, when it runs on this machine: its
+        /// postmaster (with its exited children: closed connections) and every live child. Zero when it runs elsewhere.
         /// </summary>
-        private static TimeSpan LocalPostgresCpu()
+        private static TimeSpan ServerCpu(int backendPid)
         {
-            var total = TimeSpan.Zero;
+            if (ParentOf(backendPid) is not { } postmaster)
+            {
+                return TimeSpan.Zero;
+            }
+
+            var total = ProcessCpu.Read($"/proc/{postmaster}/stat", withExitedChildren: true) ?? TimeSpan.Zero;
             foreach (var directory in Directory.EnumerateDirectories("/proc"))
             {
-                try
+                if (int.TryParse(Path.GetFileName(directory), out var pid) && ParentOf(pid) == postmaster)
                 {
-                    if (File.ReadAllText(Path.Combine(directory, "comm")).Trim() == "postgres")
-                    {
-                        total += ProcessCpu.Read(Path.Combine(directory, "stat"), withExitedChildren: true) ?? TimeSpan.Zero;
-                    }
-                }
-                catch (IOException)
-                {
-                }
-                catch (UnauthorizedAccessException)
-                {
+                    total += ProcessCpu.Read(Path.Combine(directory, "stat")) ?? TimeSpan.Zero;
                 }
             }
 
             return total;
+        }
+
+        private static int? ParentOf(int pid)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
         }
 
         private static TimeSpan Sum(BenchNodes? nodes) =>
