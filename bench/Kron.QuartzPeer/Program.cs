@@ -1,0 +1,3 @@
+using Kron.QuartzPeer;
+
+return await PeerCommand.RunAsync(args, CancellationToken.None);
