@@ -56,7 +56,8 @@ internal sealed class KronCluster : IAsyncDisposable
 
     public async Task<KronProcess> AddNodeAsync(string nodeId, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var env = new Dictionary<string, string>(_environment);
+        // Shell jobs inherit it, so a recording says which node started each attempt.
+        var env = new Dictionary<string, string>(_environment) { ["KRON_TEST_NODE"] = nodeId };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             env[name] = value;
@@ -111,12 +112,12 @@ internal sealed class KronCluster : IAsyncDisposable
         return last!;
     }
 
-    /// <summary>Appends "run job attempt" to <paramref name="file"/>, sleeps, then appends the run id to <paramref name="file"/>.done.</summary>
+    /// <summary>Appends "run job attempt node" to <paramref name="file"/>, sleeps, then appends the run id to <paramref name="file"/>.done.</summary>
     public string ShellRecording(string file, double sleepSeconds = 0)
     {
         var path = Path.Combine(Directory, file);
         var sleep = sleepSeconds > 0 ? $"sleep {sleepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}; " : string.Empty;
-        return $"echo \"$KRON_RUN_ID $KRON_JOB_ID $KRON_ATTEMPT\" >> {path}; {sleep}echo \"$KRON_RUN_ID\" >> {path}.done";
+        return $"echo \"$KRON_RUN_ID $KRON_JOB_ID $KRON_ATTEMPT $KRON_TEST_NODE\" >> {path}; {sleep}echo \"$KRON_RUN_ID\" >> {path}.done";
     }
 
     /// <summary>How many times each run id started (from a <see cref="ShellRecording"/> file).</summary>
@@ -142,6 +143,13 @@ internal sealed class KronCluster : IAsyncDisposable
         }
 
         await _server.DropDatabaseAsync(_database);
+    }
+
+    /// <summary>The lines of a <see cref="ShellRecording"/> file for one run ("run job attempt node"), to explain a failure.</summary>
+    public IReadOnlyList<string> StartLines(string file, string runId)
+    {
+        var path = Path.Combine(Directory, file);
+        return File.Exists(path) ? [.. File.ReadAllLines(path).Where(l => l.StartsWith(runId + " ", StringComparison.Ordinal))] : [];
     }
 
     private static Dictionary<string, int> Count(string path) =>
