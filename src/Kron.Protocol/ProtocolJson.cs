@@ -102,5 +102,13 @@ public sealed class Iso8601DurationConverter : JsonConverter<TimeSpan>
 [JsonSerializable(typeof(ProblemResponse))]
 [JsonSerializable(typeof(RedriveRequest))]
 [JsonSerializable(typeof(RedriveResponse))]
+[JsonSerializable(typeof(LeaseRequest))]
+[JsonSerializable(typeof(LeaseResponse))]
+[JsonSerializable(typeof(HeartbeatRequest))]
+[JsonSerializable(typeof(HeartbeatResponse))]
+[JsonSerializable(typeof(CompleteRequest))]
+[JsonSerializable(typeof(WorkersResponse))]
+[JsonSerializable(typeof(QueuesResponse))]
+[JsonSerializable(typeof(QueueUpdateRequest))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
