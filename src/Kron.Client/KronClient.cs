@@ -260,6 +260,112 @@ public sealed class KronClient : IDisposable
     public Task<ClusterResponse> GetClusterAsync(CancellationToken cancellationToken = default) =>
         SendForAsync<ClusterResponse>(HttpMethod.Get, "v1/cluster", null, cancellationToken);
 
+    /// <summary>
+    /// <c>POST /v1/workers/lease</c>: leases up to <see cref="LeaseRequest.Max"/> ready runs of the worker's queues,
+    /// highest priority first, then oldest slot. The call long-polls: the server answers as soon as a run is leased, or
+    /// with no runs once <see cref="LeaseRequest.Wait"/> (default 20 s, at most 60 s) has passed.
+    /// </summary>
+    /// <remarks>
+    /// A long poll must not outlast the <see cref="HttpClient.Timeout"/> (100 s by default). When the caller's client
+    /// has a shorter timeout, the wait sent to the server is shortened so that the answer arrives
+    /// <see cref="LeaseTimeoutMargin"/> before the client would give up: a long poll never ends in a client timeout, it
+    /// only polls more often. Give workers an <see cref="HttpClient"/> whose timeout exceeds the wait by that margin
+    /// (or <see cref="Timeout.InfiniteTimeSpan"/> with a per-call <paramref name="cancellationToken"/>).
+    /// </remarks>
+    /// <param name="request">The worker, its queues, how many runs and how long to wait.</param>
+    /// <param name="cancellationToken">Cancels the request; runs the server leased meanwhile are rescued when their lease expires.</param>
+    /// <returns>The leased runs, each with the lease token its heartbeats and completion must send; empty when none became ready.</returns>
+    /// <exception cref="KronApiException">Invalid input (<c>400</c>), or a server error.</exception>
+    public Task<LeaseResponse> LeaseAsync(LeaseRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var fitted = request with { Wait = FitLeaseWait(request.Wait ?? DefaultLeaseWait, _http.Timeout) };
+        return SendForAsync<LeaseResponse>(HttpMethod.Post, "v1/workers/lease", JsonBody(fitted), cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>POST /v1/runs/{id}/heartbeat</c>: extends the lease of a leased run and tells whether it should stop.
+    /// </summary>
+    /// <param name="runId">The run's id.</param>
+    /// <param name="leaseToken">The <see cref="LeasedRun.LeaseToken"/> of the lease.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The new expiry, and <see cref="HeartbeatResponse.CancelRequested"/> when the run was cancelled or replaced.</returns>
+    /// <exception cref="KronApiException">
+    /// With <see cref="HttpStatusCode.Conflict"/> when the lease is lost (the token is stale: the run was rescued, or a
+    /// newer attempt owns it): stop the work and do not complete it. With <see cref="HttpStatusCode.NotFound"/> when
+    /// there is no such run.
+    /// </exception>
+    public Task<HeartbeatResponse> HeartbeatAsync(string runId, string leaseToken, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(leaseToken);
+        return SendForAsync<HeartbeatResponse>(HttpMethod.Post, RunPath(runId) + "/heartbeat", JsonBody(new HeartbeatRequest { LeaseToken = leaseToken }), cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>POST /v1/runs/{id}/complete</c>: reports the outcome of a leased attempt: <c>succeeded</c>, <c>failed</c>
+    /// (retried with backoff, or dead with <see cref="CompleteRequest.Retry"/> = false), <c>snoozed</c> (queued again
+    /// with the same attempt) or <c>cancelled</c>.
+    /// </summary>
+    /// <param name="runId">The run's id.</param>
+    /// <param name="request">The lease token and the outcome.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The run after completion.</returns>
+    /// <exception cref="KronApiException">
+    /// With <see cref="HttpStatusCode.Conflict"/> when the lease is lost (stale token): the outcome was not recorded,
+    /// and another attempt owns the run. <c>400</c> for an invalid outcome, <c>404</c> for an unknown run.
+    /// </exception>
+    public Task<RunResponse> CompleteAsync(string runId, CompleteRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendForAsync<RunResponse>(HttpMethod.Post, RunPath(runId) + "/complete", JsonBody(request), cancellationToken);
+    }
+
+    /// <summary><c>GET /v1/workers</c>: the workers seen recently and the runs each holds.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The workers.</returns>
+    public Task<WorkersResponse> ListWorkersAsync(CancellationToken cancellationToken = default) =>
+        SendForAsync<WorkersResponse>(HttpMethod.Get, "v1/workers", null, cancellationToken);
+
+    /// <summary><c>GET /v1/queues</c>: every queue with its depth, its leased runs and its limit.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The queues.</returns>
+    public Task<QueuesResponse> ListQueuesAsync(CancellationToken cancellationToken = default) =>
+        SendForAsync<QueuesResponse>(HttpMethod.Get, "v1/queues", null, cancellationToken);
+
+    /// <summary><c>PUT /v1/queues/{name}</c>: sets or clears the limit on runs of a queue leased at once, across all workers.</summary>
+    /// <param name="name">The queue's name.</param>
+    /// <param name="maxLeased">At most this many runs leased at once (1 to 100,000), or <see langword="null"/> for no limit.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The queue with its new limit.</returns>
+    /// <exception cref="KronApiException">With <see cref="HttpStatusCode.BadRequest"/> when the limit is out of range.</exception>
+    public Task<QueueResponse> SetQueueLimitAsync(string name, int? maxLeased, CancellationToken cancellationToken = default) =>
+        SendForAsync<QueueResponse>(HttpMethod.Put, "v1/queues/" + Escape(name, nameof(name)), JsonBody(new QueueUpdateRequest { MaxLeased = maxLeased }), cancellationToken);
+
+    /// <summary>
+    /// The wait a lease call sends: <paramref name="wait"/>, shortened so that the server answers at least
+    /// <see cref="LeaseTimeoutMargin"/> before <paramref name="httpTimeout"/> runs out (zero when the timeout is shorter
+    /// than the margin).
+    /// </summary>
+    /// <param name="wait">The wait asked for.</param>
+    /// <param name="httpTimeout">The <see cref="HttpClient.Timeout"/> of the client that sends the call.</param>
+    /// <returns>The wait to send.</returns>
+    public static TimeSpan FitLeaseWait(TimeSpan wait, TimeSpan httpTimeout)
+    {
+        if (httpTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return wait;
+        }
+
+        var longest = httpTimeout - LeaseTimeoutMargin;
+        return longest <= TimeSpan.Zero ? TimeSpan.Zero : (wait < longest ? wait : longest);
+    }
+
+    /// <summary>How much longer than a lease call's wait the <see cref="HttpClient.Timeout"/> must be (10 s).</summary>
+    public static TimeSpan LeaseTimeoutMargin { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The wait the server uses when a lease call names none (20 s).</summary>
+    public static TimeSpan DefaultLeaseWait { get; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Disposes the <see cref="HttpClient"/> if <see cref="Create"/> made it.</summary>
     public void Dispose()
     {
