@@ -2,6 +2,7 @@ using Kron.Engine.Cluster;
 using Kron.Engine.Dispatch;
 using Kron.Engine.Execution;
 using Kron.Engine.Maintenance;
+using Kron.Engine.Queues;
 using Kron.Engine.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,7 @@ public static class EngineServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the engine's services and options, bound from <c>Kron:Cluster</c>, <c>Kron:Trigger</c>,
-    /// <c>Kron:Dispatcher</c>, <c>Kron:Rescuer</c> and <c>Kron:Cleaner</c> and validated at start. The caller registers
+    /// <c>Kron:Dispatcher</c>, <c>Kron:Workers</c>, <c>Kron:Rescuer</c> and <c>Kron:Cleaner</c> and validated at start. The caller registers
     /// the <c>IStorageDriver</c>, <see cref="TimeProvider"/> and <see cref="NodeOptions"/>, and a
     /// <see cref="ShardOwnership"/> when the node is part of a cluster (<see cref="ShardOwnership.Leased"/>); without
     /// one the node is alone (embedded) and acts on every shard.
@@ -31,6 +32,9 @@ public static class EngineServiceCollectionExtensions
         services.AddOptions<RunCleanerOptions>().Bind(configuration.GetSection("Kron:Cleaner")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<JobTriggerOptions>, JobTriggerOptionsValidator>();
         services.AddSingleton<IValidateOptions<RunDispatcherOptions>, RunDispatcherOptionsValidator>();
+        services.AddOptions<QueueLeaserOptions>().Bind(configuration.GetSection("Kron:Workers")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QueueLeaserOptions>, QueueLeaserOptionsValidator>();
+        services.AddSingleton<QueueLeaser>();
 
         services.AddSingleton<EngineSignals>();
         services.AddHttpClient<HttpRunExecutor>(client => client.Timeout = Timeout.InfiniteTimeSpan);

@@ -10,13 +10,29 @@ namespace Kron.Engine;
 public sealed class EngineSignals
 {
     private readonly Channel<bool> _trigger = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private TaskCompletionSource _queues = NewPulse();
     private readonly Channel<bool> _dispatch = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>A job was created or changed: the trigger looks again now.</summary>
     public void WakeTrigger() => _trigger.Writer.TryWrite(true);
 
     /// <summary>Runs are ready or slots freed up: the dispatcher claims now.</summary>
-    public void WakeDispatcher() => _dispatch.Writer.TryWrite(true);
+    public void WakeDispatcher()
+    {
+        _dispatch.Writer.TryWrite(true);
+        WakeQueues();
+    }
+
+    /// <summary>
+    /// Runs may have become ready in a queue: every worker long-poll waiting on this node looks again. (Called with
+    /// every <see cref="WakeDispatcher"/>, since both mean "runs became ready".)
+    /// </summary>
+    public void WakeQueues() => Interlocked.Exchange(ref _queues, NewPulse()).TrySetResult();
+
+    /// <summary>Completes at the next <see cref="WakeQueues"/>; take it before looking, so a wake-up in between is not missed.</summary>
+    internal Task NextQueueWake => Volatile.Read(ref _queues).Task;
+
+    private static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal Task WaitForTriggerAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
         WaitAsync(_trigger.Reader, timeout, time, cancellationToken);

@@ -36,8 +36,11 @@ public sealed record RunResponse
     /// <summary>Until when the executing node holds the run.</summary>
     public DateTimeOffset? LeaseExpiresAt { get; init; }
 
-    /// <summary>The node that ran the latest attempt.</summary>
+    /// <summary>The node that ran the latest attempt, or <c>worker:</c> and the worker's name for a queue run.</summary>
     public string? Node { get; init; }
+
+    /// <summary>The queue of a queue target's run (workers lease it from there); null for runs a node executes.</summary>
+    public string? Queue { get; init; }
 
     /// <summary>Exit code, HTTP status or error of the latest attempt.</summary>
     public RunOutcome? Outcome { get; init; }

@@ -79,7 +79,7 @@ public sealed record HeartbeatResponse(DateTimeOffset LeaseExpiresAt, bool Cance
 /// <list type="bullet">
 /// <item><c>succeeded</c>.</item>
 /// <item><c>failed</c>: retried with backoff while attempts are left (not before <see cref="RetryAfter"/>), else dead;
-/// with <see cref="Retry"/> = false, dead at once.</item>
+/// with <see cref="Retry"/> = false, failed at once (final, like a webhook's 4xx; redrivable).</item>
 /// <item><c>snoozed</c>: queued again after <see cref="Snooze"/> with the same attempt (PT0S hands the run back).</item>
 /// <item><c>cancelled</c>: the worker stopped the run because a heartbeat asked it to.</item>
 /// </list>
@@ -98,7 +98,7 @@ public sealed record CompleteRequest
     /// <summary>failed: do not retry before this long (ISO 8601 duration); lengthens the backoff, never shortens it.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
-    /// <summary>failed: false ends the run as dead without using the remaining attempts (default true).</summary>
+    /// <summary>failed: false ends the run as failed without using the remaining attempts (default true).</summary>
     public bool? Retry { get; init; }
 
     /// <summary>snoozed: how long until the run is ready again (ISO 8601 duration, at most P7D).</summary>

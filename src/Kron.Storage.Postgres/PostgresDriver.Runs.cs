@@ -87,6 +87,10 @@ public sealed partial class PostgresDriver
                     .Text("lease_token", parameters.Leases[i].LeaseToken)
                     .Instant("now", parameters.Now)
                     .Duration("lease_duration", parameters.LeaseDuration))));
+                if (parameters.Worker is not null)
+                {
+                    batch.BatchCommands.Add(Statement(SqlQueries.WorkerTouch, p => p.Text("name", parameters.Worker).Instant("now", parameters.Now)));
+                }
 
                 // RETURNING cancel_requested: no row, not extended; a row, extended, and true if asked to stop.
                 var answers = new bool?[parameters.Leases.Count];
@@ -159,6 +163,7 @@ public sealed partial class PostgresDriver
                         .Integer("http_status", completion.HttpStatus)
                         .Text("error", completion.Error)
                         .Text("output", completion.Output)
+                        .Integer("attempt_step", completion.KeepAttempt ? 0 : 1)
                         .Instant("started_at", completion.StartedAt));
                 }).ToList();
                 if (many.Length > 0)
@@ -249,10 +254,11 @@ public sealed partial class PostgresDriver
         return ConnectionAsync(
             async (connection, ct) =>
             {
-                // Three queries rather than one with "@x IS NULL OR" filters: each one seeks its own index.
+                // Separate queries rather than one with "@x IS NULL OR" filters: each one seeks its own index.
                 using var list = parameters switch
                 {
                     { JobId: not null } => Command(connection, SqlQueries.RunListByJob, p => p.Text("job_id", parameters.JobId).NullableWire("state", parameters.State)),
+                    { Queue: not null } => Command(connection, SqlQueries.RunListByQueue, p => p.Text("queue", parameters.Queue).NullableWire("state", parameters.State)),
                     { State: not null } => Command(connection, SqlQueries.RunListByState, p => p.NullableWire("state", parameters.State)),
                     _ => Command(connection, SqlQueries.RunList, _ => { }),
                 };

@@ -30,6 +30,7 @@ internal static class RunRows
         .Instant("started_at", run.StartedAt)
         .Instant("finished_at", run.FinishedAt)
         .Text("node", run.Node)
+        .Text("queue", run.Queue)
         .Integer("exit_code", run.ExitCode)
         .Integer("http_status", run.HttpStatus)
         .Text("error", run.Error)

@@ -45,6 +45,17 @@ internal static class SqlQueries
     public static readonly string RunExtendLease = Named.Get(nameof(RunExtendLease));
     public static readonly string RunComplete = Named.Get(nameof(RunComplete));
     public static readonly string RunRetry = Named.Get(nameof(RunRetry));
+    public static readonly string RunListByQueue = Named.Get(nameof(RunListByQueue));
+    public static readonly string WorkerSeen = Named.Get(nameof(WorkerSeen));
+    public static readonly string WorkerTouch = Named.Get(nameof(WorkerTouch));
+    public static readonly string QueueLimits = Named.Get(nameof(QueueLimits));
+    public static readonly string QueueLeasedCounts = Named.Get(nameof(QueueLeasedCounts));
+    public static readonly string QueueLease = Named.Get(nameof(QueueLease));
+    public static readonly string WorkerList = Named.Get(nameof(WorkerList));
+    public static readonly string WorkerHeldRuns = Named.Get(nameof(WorkerHeldRuns));
+    public static readonly string QueueDepths = Named.Get(nameof(QueueDepths));
+    public static readonly string QueueList = Named.Get(nameof(QueueList));
+    public static readonly string QueueSetLimit = Named.Get(nameof(QueueSetLimit));
     public static readonly string RunRescue = Named.Get(nameof(RunRescue));
     public static readonly string RunDeleteFinished = Named.Get(nameof(RunDeleteFinished));
     public static readonly string RunGetActive = Named.Get(nameof(RunGetActive));

@@ -32,6 +32,7 @@ internal static class RunRows
             .Bind("@started_at", Microseconds.FromInstant(run.StartedAt))
             .Bind("@finished_at", Microseconds.FromInstant(run.FinishedAt))
             .Bind("@node", run.Node)
+            .Bind("@queue", run.Queue)
             .Bind("@exit_code", run.ExitCode)
             .Bind("@http_status", run.HttpStatus)
             .Bind("@error", run.Error)

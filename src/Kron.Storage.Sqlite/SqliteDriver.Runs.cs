@@ -79,6 +79,13 @@ public sealed partial class SqliteDriver
                     }
                 }
 
+                if (parameters.Worker is not null)
+                {
+                    await ExecuteAsync(
+                        Command(transaction, SqlQueries.WorkerTouch).Bind("@name", parameters.Worker).Bind("@now", Microseconds.FromInstant(NowOr(parameters.Now))),
+                        ct).ConfigureAwait(false);
+                }
+
                 return new ExtendLeasesResult(extended) { CancelRequested = cancelRequested };
             },
             cancellationToken);
@@ -112,6 +119,7 @@ public sealed partial class SqliteDriver
                         .Bind("@http_status", completion.HttpStatus)
                         .Bind("@error", completion.Error)
                         .Bind("@output", completion.Output)
+                        .Bind("@attempt_step", completion.KeepAttempt ? 0 : 1)
                         .Bind("@started_at", completion.StartedAt is { } started ? Microseconds.FromInstant(started) : null));
                     accepted[i] = await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
                 }
@@ -167,12 +175,14 @@ public sealed partial class SqliteDriver
                 var sql = parameters switch
                 {
                     { JobId: not null } => SqlQueries.RunListByJob,
+                    { Queue: not null } => SqlQueries.RunListByQueue,
                     { State: not null } => SqlQueries.RunListByState,
                     _ => SqlQueries.RunList,
                 };
                 using var list = Command(connection, null, sql)
                     .Bind("@cursor", parameters.Cursor ?? AboveEveryId)
                     .Bind("@job_id", parameters.JobId)
+                    .Bind("@queue", parameters.Queue)
                     .Bind("@state", parameters.State is { } state ? WireEnums.Name(state) : null)
                     .Bind("@limit", parameters.Limit + 1);
                 var rows = await RunRows.ReadAllAsync(list, ct).ConfigureAwait(false);

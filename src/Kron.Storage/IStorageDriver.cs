@@ -60,6 +60,21 @@ public interface IStorageDriver : IAsyncDisposable
     /// <summary>Records outcomes; a completion is accepted only with the run's current lease token (fencing).</summary>
     Task<CompleteRunsResult> CompleteRunsAsync(CompleteRunsParams parameters, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Leases ready runs of queues to a worker (highest priority, then oldest slot first), within each queue's limit
+    /// on leased runs; records the worker as seen. Nothing ready: an empty list.
+    /// </summary>
+    Task<LeaseQueueRunsResult> LeaseQueueRunsAsync(LeaseQueueRunsParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Workers seen recently or holding runs, with the runs they hold.</summary>
+    Task<ListWorkersResult> ListWorkersAsync(ListWorkersParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Queues with their depth, leased runs and limit.</summary>
+    Task<ListQueuesResult> ListQueuesAsync(ListQueuesParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Sets or clears a queue's limit on concurrently leased runs.</summary>
+    Task<SetQueueLimitResult> SetQueueLimitAsync(SetQueueLimitParams parameters, CancellationToken cancellationToken);
+
     /// <summary>Runs whose lease expired: queued again (at least once) or lost (at most once).</summary>
     Task<RescueRunsResult> RescueRunsAsync(RescueRunsParams parameters, CancellationToken cancellationToken);
 

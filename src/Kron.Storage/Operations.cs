@@ -96,7 +96,12 @@ public sealed record ClaimRunsResult(IReadOnlyList<RunRecord> Runs);
 /// <summary>A lease held on a run.</summary>
 public sealed record RunLease(string RunId, string LeaseToken);
 
-public sealed record ExtendLeasesParams(IReadOnlyList<RunLease> Leases, TimeSpan LeaseDuration, DateTimeOffset? Now = null);
+/// <summary>Extends leases; with <see cref="Worker"/>, also records that the worker was seen (its heartbeat).</summary>
+public sealed record ExtendLeasesParams(IReadOnlyList<RunLease> Leases, TimeSpan LeaseDuration, DateTimeOffset? Now = null)
+{
+    /// <summary>The worker (its lease owner name, <c>worker:</c> and its name) that holds these leases, or null for a node.</summary>
+    public string? Worker { get; init; }
+}
 
 /// <summary>
 /// The run ids whose leases were extended (the others were lost to a newer attempt or a rescue), and those of them
@@ -126,6 +131,12 @@ public sealed record RunCompletion(
     /// <c>started_at</c> (the lease stamped the claim or fire instant, up to a transaction earlier). Null keeps it.
     /// </summary>
     public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>
+    /// With <see cref="RunState.Queued"/>: queue the run again with the same attempt (a worker's snooze, or a run handed
+    /// back at shutdown) instead of the next one.
+    /// </summary>
+    public bool KeepAttempt { get; init; }
 }
 
 public sealed record CompleteRunsParams(IReadOnlyList<RunCompletion> Completions, DateTimeOffset? Now = null);
@@ -144,7 +155,11 @@ public sealed record RescueRunsResult(int Requeued, int Lost);
 
 public sealed record GetRunParams(string Id);
 
-public sealed record ListRunsParams(int Limit, string? Cursor = null, string? JobId = null, RunState? State = null);
+public sealed record ListRunsParams(int Limit, string? Cursor = null, string? JobId = null, RunState? State = null)
+{
+    /// <summary>Only runs of this queue (with <see cref="State"/> if given; not combined with <see cref="JobId"/>).</summary>
+    public string? Queue { get; init; }
+}
 
 public sealed record ListRunsResult(IReadOnlyList<RunRecord> Items, string? NextCursor);
 

@@ -139,8 +139,14 @@ public sealed record RunRecord
 
     public DateTimeOffset? FinishedAt { get; init; }
 
-    /// <summary>The node that ran (or runs) the latest attempt.</summary>
+    /// <summary>The node that ran (or runs) the latest attempt; for a queue run, <c>worker:</c> and the worker's name.</summary>
     public string? Node { get; init; }
+
+    /// <summary>
+    /// The queue a worker leases the run from (a <c>queue</c> target), or null when a node executes it. Fixed when the
+    /// run is announced, like the target.
+    /// </summary>
+    public string? Queue { get; init; }
 
     public int? ExitCode { get; init; }
 

@@ -24,7 +24,7 @@ public sealed class PostgresDriverTests
         Assert.Equal(new StorageStatus(latest, latest), await driver.GetStatusAsync(Ct));
         Assert.Equal(Versions(latest), await QueryAsync(database, "SELECT version FROM schema_version ORDER BY version"));
         Assert.Equal(
-            "jobs nodes runs schema_version shard_leases",
+            "jobs nodes queues runs schema_version shard_leases workers",
             await QueryAsync(database, "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'"));
         Assert.Equal("256 0 255 0", await QueryAsync(database, "SELECT count(*) || ' ' || min(shard) || ' ' || max(shard) || ' ' || max(epoch) FROM shard_leases"));
     }

@@ -29,7 +29,7 @@ public sealed class SqliteDriverTests : IDisposable
         Assert.Equal(new MigrateResult(0, latest), result);
         Assert.Equal(new StorageStatus(latest, latest), await driver.GetStatusAsync(Ct));
         Assert.Equal(Enumerable.Range(1, latest).Select(v => v.ToString(CultureInfo.InvariantCulture)), Query("SELECT version FROM schema_version ORDER BY version"));
-        Assert.Equal(["jobs", "nodes", "runs", "schema_version", "shard_leases"], Query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"));
+        Assert.Equal(["jobs", "nodes", "queues", "runs", "schema_version", "shard_leases", "workers"], Query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"));
     }
 
     [Fact]

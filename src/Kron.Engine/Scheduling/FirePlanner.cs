@@ -1,6 +1,7 @@
 using System.Globalization;
 using Kron.Core.Model;
 using Kron.Core.Scheduling;
+using Kron.Engine.Queues;
 using Kron.Storage;
 
 namespace Kron.Engine.Scheduling;
@@ -73,6 +74,7 @@ public static class FirePlanner
             Timeout = job.Timeout,
             Delivery = job.Delivery,
             Retry = job.Retry,
+            Queue = QueueTargets.QueueOf(job.Target),
             CreatedAt = now,
         };
     }

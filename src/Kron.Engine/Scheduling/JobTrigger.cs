@@ -136,7 +136,7 @@ public sealed partial class JobTrigger(
 
         var ready = fires
             .SelectMany((fire, f) => fire.Runs.Select((run, r) => (Fire: f, Run: r, Record: run)))
-            .Where(x => x.Record.State == RunState.Queued && x.Record.ReadyAt <= now)
+            .Where(x => x.Record.State == RunState.Queued && x.Record.ReadyAt <= now && x.Record.Queue is null)
             .ToList();
         var reserved = dispatcher.Reserve(ready.Count);
         if (reserved == 0)

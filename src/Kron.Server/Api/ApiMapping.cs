@@ -57,6 +57,7 @@ internal static class ApiMapping
         FinishedAt = run.FinishedAt,
         LeaseExpiresAt = run.LeaseExpiresAt,
         Node = run.Node,
+        Queue = run.Queue,
         Outcome = run.ExitCode is null && run.HttpStatus is null && run.Error is null ? null : new RunOutcome(run.ExitCode, run.HttpStatus, run.Error),
         Output = run.Output,
         SkipReason = run.SkipReason,

@@ -21,8 +21,8 @@ internal static class ApiProblems
     public static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(title: "Invalid request", detail: detail, statusCode: StatusCodes.Status400BadRequest);
 
-    public static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(errors, detail: Describe(errors), title: "Invalid job");
+    public static ValidationProblem Invalid(Dictionary<string, string[]> errors, string title = "Invalid job") =>
+        TypedResults.ValidationProblem(errors, detail: Describe(errors), title: title);
 
     /// <summary>Validation errors in one line: <c>field: message; field: message</c>.</summary>
     public static string Describe(Dictionary<string, string[]> errors) =>

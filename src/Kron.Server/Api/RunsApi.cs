@@ -20,8 +20,8 @@ internal static class RunsApi
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder routes)
     {
         var runs = routes.MapGroup("/v1/runs").WithTags("Runs");
-        runs.MapGet("/", (IStorageDriver storage, string? state, string? job_id, string? cursor, int? limit, CancellationToken ct) =>
-            ListAsync(storage, job_id, state, cursor, limit, ct));
+        runs.MapGet("/", (IStorageDriver storage, string? state, string? job_id, string? queue, string? cursor, int? limit, CancellationToken ct) =>
+            ListAsync(storage, job_id, state, cursor, limit, ct, queue));
         runs.MapGet("/{id}", GetAsync);
         runs.MapPost("/{id}/retry", RetryAsync);
         runs.MapPost("/{id}/cancel", CancelAsync);
@@ -30,8 +30,13 @@ internal static class RunsApi
     }
 
     internal static async Task<Results<Ok<Page<RunResponse>>, ProblemHttpResult>> ListAsync(
-        IStorageDriver storage, string? jobId, string? state, string? cursor, int? limit, CancellationToken cancellationToken)
+        IStorageDriver storage, string? jobId, string? state, string? cursor, int? limit, CancellationToken cancellationToken, string? queue = null)
     {
+        if (queue is not null && jobId is not null)
+        {
+            return ApiProblems.BadRequest("filter by job_id or by queue, not both (a job's runs are all in one queue)");
+        }
+
         if (!ApiProblems.TryPageSize(limit, out var pageSize, out var problem))
         {
             return problem!;
@@ -48,7 +53,7 @@ internal static class RunsApi
             filter = parsed;
         }
 
-        var page = await storage.ListRunsAsync(new ListRunsParams(pageSize, cursor, jobId, filter), cancellationToken);
+        var page = await storage.ListRunsAsync(new ListRunsParams(pageSize, cursor, jobId, filter) { Queue = queue }, cancellationToken);
         return TypedResults.Ok(new Page<RunResponse>([.. page.Items.Select(r => r.ToResponse())], page.NextCursor));
     }
 

@@ -211,6 +211,7 @@ public sealed class KronNode : IAsyncDisposable
         app.MapRunsApi();
         app.MapCronApi();
         app.MapClusterApi();
+        app.MapWorkersApi();
     }
 
     private static TimeProvider TimeProviderOf(IServiceCollection services) =>

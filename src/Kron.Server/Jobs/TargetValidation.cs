@@ -11,7 +11,7 @@ internal static class TargetValidation
     {
         if (target is null)
         {
-            JobDefinitions.Add(errors, "target", "a target is required, such as {\"type\": \"http\", \"url\": \"https://example.com/hook\"}, {\"type\": \"shell\", \"command\": \"backup.sh\"} or {\"type\": \"noop\"}");
+            JobDefinitions.Add(errors, "target", "a target is required, such as {\"type\": \"http\", \"url\": \"https://example.com/hook\"}, {\"type\": \"shell\", \"command\": \"backup.sh\"}, {\"type\": \"queue\", \"queue\": \"emails\", \"job_type\": \"email_send\"} or {\"type\": \"noop\"}");
             return null;
         }
 
@@ -55,10 +55,20 @@ internal static class TargetValidation
                 RejectQueueFields(errors, target);
                 break;
             case "queue":
-                JobDefinitions.Add(errors, "target.type", "queue targets are not available yet on this server; use http, shell or noop");
+                JobDefinitions.Check(errors, "target.queue", !QueueNames.IsValid(target.Queue), $"a queue target needs a queue name: {QueueNames.Rule}");
+                JobDefinitions.Check(errors, "target.job_type", string.IsNullOrWhiteSpace(target.JobType) || target.JobType.Length > 200, "a queue target needs a job_type (1-200 characters): the handler type a worker registered, such as \"email_send\"");
+                Reject(errors, target.Url, "url", "http");
+                Reject(errors, target.Method, "method", "http");
+                Reject(errors, target.Headers, "headers", "http");
+                Reject(errors, target.Command, "command", "shell");
+                Reject(errors, target.User, "user", "shell");
+                Reject(errors, target.WorkingDirectory, "working_directory", "shell");
+                Reject(errors, target.Environment, "environment", "shell");
+                Reject(errors, target.Duration, "duration", "noop");
+                Reject(errors, target.FailRate, "fail_rate", "noop");
                 break;
             default:
-                JobDefinitions.Add(errors, "target.type", $"target type must be one of http, shell, noop (got {(target.Type is null ? "none" : $"\"{target.Type}\"")})");
+                JobDefinitions.Add(errors, "target.type", $"target type must be one of http, shell, queue, noop (got {(target.Type is null ? "none" : $"\"{target.Type}\"")})");
                 break;
         }
 

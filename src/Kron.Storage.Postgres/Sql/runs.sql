@@ -8,12 +8,12 @@ INSERT INTO runs (
     id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target, payload,
     timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, cancel_requested,
     lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code, http_status, error, output,
-    skip_reason, created_at
+    skip_reason, created_at, queue
 ) VALUES (
     @id, @job_id, @shard, @scheduled_for, @triggered_by, @attempt, @max_attempts, @state, @ready_at, @priority, @target,
     @payload, @timeout, @delivery, @retry_initial_interval, @retry_max_interval, @retry_multiplier, @retry_jitter,
     @cancel_requested, @lease_owner, @lease_token, @lease_expires_at, @started_at, @finished_at, @node, @exit_code,
-    @http_status, @error, @output, @skip_reason, @created_at
+    @http_status, @error, @output, @skip_reason, @created_at, @queue
 )
 ON CONFLICT (job_id, scheduled_for) DO NOTHING;
 
@@ -25,7 +25,7 @@ SELECT pg_notify('kron_hints', 'run_ready:' || shard) AS hint FROM runs WHERE id
 SELECT id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target,
        payload, timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter,
        cancel_requested, lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code,
-       http_status, error, output, skip_reason, created_at
+       http_status, error, output, skip_reason, created_at, queue
 FROM runs WHERE id = @id;
 
 -- name: RunList
@@ -34,7 +34,7 @@ FROM runs WHERE id = @id;
 SELECT id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target,
        payload, timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter,
        cancel_requested, lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code,
-       http_status, error, output, skip_reason, created_at
+       http_status, error, output, skip_reason, created_at, queue
 FROM runs
 WHERE id < @cursor
 ORDER BY id DESC
@@ -44,7 +44,7 @@ LIMIT @limit;
 SELECT id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target,
        payload, timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter,
        cancel_requested, lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code,
-       http_status, error, output, skip_reason, created_at
+       http_status, error, output, skip_reason, created_at, queue
 FROM runs
 WHERE job_id = @job_id
   AND id < @cursor
@@ -56,7 +56,7 @@ LIMIT @limit;
 SELECT id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target,
        payload, timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter,
        cancel_requested, lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code,
-       http_status, error, output, skip_reason, created_at
+       http_status, error, output, skip_reason, created_at, queue
 FROM runs
 WHERE state = @state
   AND id < @cursor
@@ -64,13 +64,13 @@ ORDER BY id DESC
 LIMIT @limit;
 
 -- name: RunClaim
--- Highest priority, then oldest ready, then id. SKIP LOCKED: concurrent claimers take different runs instead of
+-- A node's runs only (queue runs wait for workers). Highest priority, then oldest ready, then id. SKIP LOCKED: concurrent claimers take different runs instead of
 -- queueing behind each other; a run another claimer changed meanwhile fails the re-check and is left out.
 -- @shards (null when not fenced): the fence's shards that ShardFenceLock found held and locked for this transaction.
 -- Each claimed run gets a fresh random lease token: completions must present it (fencing).
 WITH picked AS (
     SELECT id FROM runs
-    WHERE state = 'queued' AND ready_at <= coalesce(@now, now())
+    WHERE state = 'queued' AND queue IS NULL AND ready_at <= coalesce(@now, now())
       AND (@shards::integer[] IS NULL OR shard = ANY (@shards::integer[]))
     ORDER BY priority DESC, ready_at, id
     LIMIT @limit
@@ -87,7 +87,7 @@ RETURNING r.id, r.job_id, r.shard, r.scheduled_for, r.triggered_by, r.attempt, r
           r.priority, r.target, r.payload, r.timeout, r.delivery, r.retry_initial_interval, r.retry_max_interval,
           r.retry_multiplier, r.retry_jitter, r.cancel_requested, r.lease_owner, r.lease_token, r.lease_expires_at,
           r.started_at, r.finished_at, r.node, r.exit_code, r.http_status, r.error, r.output, r.skip_reason,
-          r.created_at;
+          r.created_at, r.queue;
 
 -- name: RunExtendLease
 -- The heartbeat also carries the answer to "was I asked to stop?". No row: the lease is no longer this token's.
@@ -118,10 +118,11 @@ UPDATE runs SET
 WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
 
 -- name: RunRetry
--- Back to the queue for the next attempt; the failed attempt's outcome stays visible until the next one ends.
+-- Back to the queue for the next attempt (@attempt_step 1), or for the same one (0: a worker's snooze or hand-back);
+-- the failed attempt's outcome stays visible until the next one ends.
 -- A queued run never carries a cancel request: the request was for the attempt that just ended.
 UPDATE runs SET
-    state = 'queued', attempt = attempt + 1, ready_at = coalesce(@ready_at, @now, now()), exit_code = @exit_code,
+    state = 'queued', attempt = attempt + @attempt_step, ready_at = coalesce(@ready_at, @now, now()), exit_code = @exit_code,
     http_status = @http_status, error = @error, output = @output, lease_owner = NULL, lease_token = NULL,
     lease_expires_at = NULL, started_at = NULL, cancel_requested = false
 WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
@@ -185,7 +186,7 @@ WHERE id = @id AND state IN ('queued', 'running') AND (@job_id::text IS NULL OR 
 RETURNING id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target,
           payload, timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter,
           cancel_requested, lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code,
-          http_status, error, output, skip_reason, created_at;
+          http_status, error, output, skip_reason, created_at, queue;
 
 -- name: RunRedrive
 -- Finished runs back to the queue with a fresh set of attempts: as many more as the run had (SET reads the old
@@ -218,3 +219,15 @@ redriven AS (
 SELECT id, pg_notify('kron_hints', 'run_ready:' || shard) AS hint
 FROM redriven
 ORDER BY scheduled_for, id;
+
+-- name: RunListByQueue
+SELECT id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target,
+       payload, timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter,
+       cancel_requested, lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code,
+       http_status, error, output, skip_reason, created_at, queue
+FROM runs
+WHERE queue = @queue
+  AND id < @cursor
+  AND (@state::text IS NULL OR state = @state)
+ORDER BY id DESC
+LIMIT @limit;

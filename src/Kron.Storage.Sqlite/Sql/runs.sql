@@ -7,12 +7,12 @@ INSERT INTO runs (
     id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target, payload,
     timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, cancel_requested,
     lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code, http_status, error, output,
-    skip_reason, created_at
+    skip_reason, created_at, queue
 ) VALUES (
     @id, @job_id, @shard, @scheduled_for, @triggered_by, @attempt, @max_attempts, @state, @ready_at, @priority, @target,
     @payload, @timeout, @delivery, @retry_initial_interval, @retry_max_interval, @retry_multiplier, @retry_jitter,
     @cancel_requested, @lease_owner, @lease_token, @lease_expires_at, @started_at, @finished_at, @node, @exit_code,
-    @http_status, @error, @output, @skip_reason, @created_at
+    @http_status, @error, @output, @skip_reason, @created_at, @queue
 )
 ON CONFLICT (job_id, scheduled_for) DO NOTHING;
 
@@ -20,7 +20,7 @@ ON CONFLICT (job_id, scheduled_for) DO NOTHING;
 SELECT * FROM runs WHERE id = @id;
 
 -- name: RunList
--- Three list queries rather than one with "@x IS NULL OR" filters, which SQLite cannot serve from an index.
+-- Separate list queries rather than one with "@x IS NULL OR" filters, which SQLite cannot serve from an index.
 -- @cursor is the previous page's last id, or a value above every id for the first page (a seek, not a scan).
 -- @limit is the page size + 1: the extra row says whether there is a next page.
 SELECT * FROM runs
@@ -43,15 +43,23 @@ WHERE state = @state
 ORDER BY id DESC
 LIMIT @limit;
 
+-- name: RunListByQueue
+SELECT * FROM runs INDEXED BY runs_queue_list
+WHERE queue = @queue
+  AND id < @cursor
+  AND (@state IS NULL OR state = @state)
+ORDER BY id DESC
+LIMIT @limit;
+
 -- name: RunClaim
--- Each claimed run gets a fresh random lease token: completions must present it (fencing). @shards (a JSON array)
+-- A node's runs only (queue runs wait for workers). Each claimed run gets a fresh random lease token: completions must present it (fencing). @shards (a JSON array)
 -- is null when the claim is not fenced; otherwise only runs of those shards (the fence's held shards) are claimed.
 UPDATE runs SET
     state = 'running', lease_owner = @owner, node = @owner, lease_token = lower(hex(randomblob(16))),
     lease_expires_at = @lease_expires_at, started_at = @now
 WHERE id IN (
     SELECT id FROM runs INDEXED BY runs_claim
-    WHERE state = 'queued' AND ready_at <= @now
+    WHERE state = 'queued' AND queue IS NULL AND ready_at <= @now
       AND (@shards IS NULL OR shard IN (SELECT value FROM json_each(@shards)))
     ORDER BY priority DESC, ready_at, id
     LIMIT @limit
@@ -74,10 +82,11 @@ UPDATE runs SET
 WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
 
 -- name: RunRetry
--- Back to the queue for the next attempt; the failed attempt's outcome stays visible until the next one ends.
+-- Back to the queue for the next attempt (@attempt_step 1), or for the same one (0: a worker's snooze or hand-back);
+-- the failed attempt's outcome stays visible until the next one ends.
 -- A queued run never carries a cancel request: the request was for the attempt that just ended.
 UPDATE runs SET
-    state = 'queued', attempt = attempt + 1, ready_at = @ready_at, exit_code = @exit_code,
+    state = 'queued', attempt = attempt + @attempt_step, ready_at = @ready_at, exit_code = @exit_code,
     http_status = @http_status, error = @error, output = @output, lease_owner = NULL, lease_token = NULL,
     lease_expires_at = NULL, started_at = NULL, cancel_requested = 0
 WHERE id = @id AND state = 'running' AND lease_token = @lease_token;

@@ -43,6 +43,32 @@ public static class OperationArguments
         }
     }
 
+    /// <exception cref="ArgumentException">No worker or no queue is named.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><c>Limit</c> or <c>LeaseDuration</c> is not positive.</exception>
+    public static void ThrowIfInvalid(LeaseQueueRunsParams parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentException.ThrowIfNullOrEmpty(parameters.Worker, nameof(parameters));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(parameters.LeaseDuration, TimeSpan.Zero);
+        if (parameters.Queues.Count == 0 || parameters.Queues.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException("Name at least one queue, and no empty name.", nameof(parameters));
+        }
+    }
+
+    /// <exception cref="ArgumentException">The queue has no name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The limit is not positive.</exception>
+    public static void ThrowIfInvalid(SetQueueLimitParams parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentException.ThrowIfNullOrEmpty(parameters.Queue, nameof(parameters));
+        if (parameters.MaxLeased is { } max)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max, nameof(parameters));
+        }
+    }
+
     /// <exception cref="ArgumentOutOfRangeException"><c>Limit</c> is not positive.</exception>
     /// <exception cref="ArgumentException"><c>States</c> is empty or names a state that is not redriven (only dead,
     /// failed, lost and cancelled are).</exception>

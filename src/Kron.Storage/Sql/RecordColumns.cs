@@ -84,6 +84,7 @@ public static class RecordColumns
             StartedAt = row.NullableInstant("started_at"),
             FinishedAt = row.NullableInstant("finished_at"),
             Node = row.NullableString("node"),
+            Queue = row.NullableString("queue"),
             ExitCode = row.NullableInt32("exit_code"),
             HttpStatus = row.NullableInt32("http_status"),
             Error = row.NullableString("error"),
