@@ -1,0 +1,242 @@
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+
+namespace Kron.Worker.Tests;
+
+/// <summary>Workers built with <c>AddKronWorker</c> against a real node: leases, heartbeats, outcomes and shutdown end to end.</summary>
+public sealed class WorkerServerTests
+{
+    [Fact]
+    public async Task Handler_Succeeds_RunEndsSucceededWithTheLeasedContext()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        await node.StartWorkerAsync();
+
+        var run = await node.TriggerQueueRunAsync(payload: """{"to":"a@example.com"}""");
+        var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
+
+        Assert.Equal("succeeded", done.State);
+        var context = Assert.Single(node.Script.Calls);
+        Assert.Equal((run.Id, run.JobId, WorkerNode.JobType, WorkerNode.Queue, 1), (context.RunId, context.JobId, context.JobType, context.Queue, context.Attempt));
+        Assert.Equal("a@example.com", context.Payload?.GetProperty("to").GetString());
+        Assert.True(context.LeaseExpiresAt > DateTimeOffset.UnixEpoch);
+    }
+
+    [Fact]
+    public async Task Handler_RetriesOnce_SecondAttemptSucceedsWithTheSameIdempotencyKey()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        node.Script.Behavior = (c, _) => Task.FromResult(c.Attempt == 1 ? JobOutcome.Retry("smtp down") : JobOutcome.Success());
+        await node.StartWorkerAsync();
+
+        var run = await node.TriggerQueueRunAsync(retries: 2);
+        var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
+
+        Assert.Equal("succeeded", done.State);
+        Assert.Equal(2, done.Attempt);
+        Assert.Equal([1, 2], node.Script.Calls.Select(c => c.Attempt));
+        Assert.All(node.Script.Calls, c => Assert.Equal(run.Id, c.IdempotencyKey));
+    }
+
+    [Fact]
+    public async Task Handler_Throws_IsRetriedAndTheLastErrorIsKept()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        node.Script.Behavior = (c, _) => throw new InvalidOperationException($"boom {c.Attempt}");
+        await node.StartWorkerAsync();
+
+        var run = await node.TriggerQueueRunAsync(retries: 1);
+        var done = await node.WaitForRunAsync(run.Id, "succeeded", "dead");
+
+        Assert.Equal("dead", done.State);
+        Assert.Equal([1, 2], node.Script.Calls.Select(c => c.Attempt));
+        Assert.Contains("System.InvalidOperationException: boom 2", done.Outcome?.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handler_Fails_RunEndsFailedAtOnceWithAttemptsLeft()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        node.Script.Behavior = (_, _) => Task.FromResult(JobOutcome.Fail("no such user"));
+        await node.StartWorkerAsync();
+
+        var run = await node.TriggerQueueRunAsync(retries: 3);
+        var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
+
+        // Final at once, like a webhook's 4xx: failed (redrivable), not dead after the remaining attempts.
+        Assert.Equal("failed", done.State);
+        Assert.Equal(1, done.Attempt);
+        Assert.Single(node.Script.Calls);
+        Assert.Contains("no such user", done.Outcome?.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handler_Snoozes_RunComesBackLaterWithTheSameAttempt()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        node.Script.Behavior = (_, _) => Task.FromResult(node.Script.Calls.Count == 1 ? JobOutcome.Snooze(TimeSpan.FromMilliseconds(200)) : JobOutcome.Success());
+        await node.StartWorkerAsync();
+
+        var run = await node.TriggerQueueRunAsync(retries: 0);
+        var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
+
+        Assert.Equal("succeeded", done.State);
+        Assert.Equal(1, done.Attempt);
+        Assert.Equal([1, 1], node.Script.Calls.Select(c => c.Attempt));
+    }
+
+    [Fact]
+    public async Task CancelRun_WhileTheHandlerRuns_ReachesItsTokenAndTheRunEndsCancelled()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Script.Behavior = async (_, token) =>
+        {
+            using var registration = token.Register(cancelled.SetResult);
+            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, token);
+            return JobOutcome.Success();
+        };
+        await node.StartWorkerAsync();
+        var run = await node.TriggerQueueRunAsync();
+        await node.Script.Started.Task.WaitAsync(WorkerNode.WaitTimeout);
+
+        await node.Client.CancelRunAsync(run.Id);
+        await cancelled.Task.WaitAsync(WorkerNode.WaitTimeout);
+        var done = await node.WaitForRunAsync(run.Id, "cancelled", "succeeded", "failed", "dead");
+
+        Assert.Equal("cancelled", done.State);
+    }
+
+    [Fact]
+    public async Task Shutdown_HandlerOutlastsTheTimeout_RunIsHandedBackAndAnotherWorkerRunsTheSameAttempt()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        node.Script.Behavior = async (_, token) =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, token);
+            return JobOutcome.Success();
+        };
+        var first = await node.StartWorkerAsync("worker-a", shutdownTimeout: TimeSpan.FromMilliseconds(200));
+        var run = await node.TriggerQueueRunAsync(retries: 0);
+        await node.Script.Started.Task.WaitAsync(WorkerNode.WaitTimeout);
+
+        await first.StopAsync(TimeSpan.FromSeconds(10));
+        var handedBack = await node.Client.GetRunAsync(run.Id);
+
+        Assert.Equal("queued", handedBack.State);
+        Assert.Equal(1, handedBack.Attempt);
+
+        node.Script.Behavior = (_, _) => Task.FromResult(JobOutcome.Success());
+        await node.StartWorkerAsync("worker-b");
+        var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
+
+        Assert.Equal("succeeded", done.State);
+        Assert.Equal(1, done.Attempt);
+        Assert.Equal([1, 1], node.Script.Calls.Select(c => c.Attempt));
+    }
+
+    [Fact]
+    public async Task Shutdown_HandlerFinishesWithinTheTimeout_ItsOutcomeIsKept()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Script.Behavior = async (_, _) =>
+        {
+            await release.Task;
+            return JobOutcome.Success();
+        };
+        var worker = await node.StartWorkerAsync(shutdownTimeout: TimeSpan.FromSeconds(10));
+        var run = await node.TriggerQueueRunAsync();
+        await node.Script.Started.Task.WaitAsync(WorkerNode.WaitTimeout);
+
+        var stopping = worker.StopAsync(TimeSpan.FromSeconds(15));
+        release.SetResult();
+        await stopping;
+
+        Assert.Equal("succeeded", (await node.Client.GetRunAsync(run.Id)).State);
+    }
+
+    [Fact]
+    public async Task Worker_ManyRuns_NeverMoreInFlightThanTheQueueConcurrency()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        var inFlight = 0;
+        var most = 0;
+        node.Script.Behavior = async (_, token) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref most, now);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, token);
+            Interlocked.Decrement(ref inFlight);
+            return JobOutcome.Success();
+        };
+        await node.StartWorkerAsync(concurrency: 2);
+
+        var runs = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            runs.Add((await node.TriggerQueueRunAsync()).Id);
+        }
+
+        foreach (var id in runs)
+        {
+            Assert.Equal("succeeded", (await node.WaitForRunAsync(id, "succeeded", "failed", "dead")).State);
+        }
+
+        Assert.InRange(most, 1, 2);
+    }
+
+    [Fact]
+    public async Task Workers_AWorkerWithRunsInFlight_IsListedWithItsQueues()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Script.Behavior = async (_, _) =>
+        {
+            await release.Task;
+            return JobOutcome.Success();
+        };
+        await node.StartWorkerAsync("worker-listed");
+        var run = await node.TriggerQueueRunAsync();
+        await node.Script.Started.Task.WaitAsync(WorkerNode.WaitTimeout);
+
+        var workers = await node.Client.ListWorkersAsync();
+        var queues = await node.Client.ListQueuesAsync();
+        release.SetResult();
+
+        var worker = Assert.Single(workers.Workers, w => w.Id == "worker-listed");
+        Assert.Equal([WorkerNode.Queue], worker.Queues);
+        Assert.Equal([run.Id], worker.Runs.Select(r => r.Id));
+        Assert.Contains(queues.Queues, q => q.Name == WorkerNode.Queue);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    // A payload the job author wrote reaches the handler as the same JSON.
+    [Fact]
+    public async Task Handler_PayloadWithNesting_ArrivesUnchanged()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        await node.StartWorkerAsync();
+
+        var run = await node.TriggerQueueRunAsync(payload: """{"to":["a@example.com","b@example.com"],"meta":{"n":1.5}}""");
+        await node.WaitForRunAsync(run.Id, "succeeded");
+
+        var payload = Assert.Single(node.Script.Calls).Payload!.Value;
+        Assert.Equal(2, payload.GetProperty("to").GetArrayLength());
+        Assert.Equal(JsonValueKind.Number, payload.GetProperty("meta").GetProperty("n").ValueKind);
+    }
+}
