@@ -41,7 +41,11 @@ internal sealed class WorkerNode : IAsyncDisposable
     /// <summary>What the workers' handlers did, in order; each test's <see cref="ScriptedHandler"/> reports here.</summary>
     public HandlerScript Script { get; } = new();
 
-    public static async Task<WorkerNode> StartAsync()
+    /// <summary>Every log line of every worker: worker id, level, event id and message.</summary>
+    public ConcurrentQueue<(string Worker, LogLevel Level, int EventId, string Message)> Logs { get; } = new();
+
+    /// <summary>Starts a node; <paramref name="configuration"/> sets engine options such as <c>Kron:Workers:LeaseDuration</c>.</summary>
+    public static async Task<WorkerNode> StartAsync(IReadOnlyDictionary<string, string>? configuration = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "kron-worker-tests", Guid.NewGuid().ToString("N"));
         var settings = new ServerSettings { DataDirectory = directory, ListenUrl = "http://127.0.0.1:0", NodeId = "worker-tests" };
@@ -55,6 +59,10 @@ internal sealed class WorkerNode : IAsyncDisposable
                     b.Configuration["Kron:Trigger:MaxIdleInterval"] = "00:00:00.050";
                     b.Configuration["Kron:Dispatcher:PollInterval"] = "00:00:00.050";
                     b.Configuration["Kron:Workers:PollInterval"] = "00:00:00.050";
+                    foreach (var (key, value) in configuration ?? new Dictionary<string, string>())
+                    {
+                        b.Configuration[key] = value;
+                    }
                 },
                 CancellationToken.None);
             return new WorkerNode(node, directory);
@@ -67,12 +75,12 @@ internal sealed class WorkerNode : IAsyncDisposable
     }
 
     /// <summary>Starts a worker host on queue <see cref="Queue"/> with <see cref="ScriptedHandler"/> for <see cref="JobType"/>.</summary>
-    public async Task<IHost> StartWorkerAsync(string workerId = "test-worker", int concurrency = 4, TimeSpan? shutdownTimeout = null)
+    public async Task<IHost> StartWorkerAsync(string workerId = "test-worker", int concurrency = 4, TimeSpan? shutdownTimeout = null, Action<KronWorkerBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
+        builder.Logging.ClearProviders().AddProvider(new RecordingLoggerProvider(Logs, workerId)).SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddSingleton(Script);
-        builder.Services
+        var worker = builder.Services
             .AddKronWorker(o =>
             {
                 o.ServerUrl = Url;
@@ -84,6 +92,7 @@ internal sealed class WorkerNode : IAsyncDisposable
             })
             .AddQueue(Queue, concurrency)
             .AddHandler<ScriptedHandler>(JobType);
+        configure?.Invoke(worker);
         var host = builder.Build();
         _workers.Add(host);
         await host.StartAsync();
@@ -147,5 +156,51 @@ internal sealed class ScriptedHandler(HandlerScript script) : IJobHandler
         script.Calls.Enqueue(context);
         script.Started.TrySetResult();
         return script.Behavior(context, cancellationToken);
+    }
+}
+
+/// <summary>Keeps the workers' log lines in memory, so that tests can check what was logged at which level.</summary>
+internal sealed class RecordingLoggerProvider(ConcurrentQueue<(string Worker, LogLevel Level, int EventId, string Message)> logs, string worker) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new RecordingLogger(logs, worker);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class RecordingLogger(ConcurrentQueue<(string Worker, LogLevel Level, int EventId, string Message)> logs, string worker) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            logs.Enqueue((worker, logLevel, eventId.Id, formatter(state, exception)));
+    }
+}
+
+/// <summary>A fault on the wire: while <see cref="Blocked"/>, heartbeats fail as if the network dropped them. Records every call.</summary>
+internal sealed class HeartbeatBlocker
+{
+    public volatile bool Blocked;
+
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    public DelegatingHandler CreateHandler() => new Handler(this);
+
+    private sealed class Handler(HeartbeatBlocker blocker) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var path = request.RequestUri!.AbsolutePath;
+            blocker.Requests.Enqueue(path);
+            if (blocker.Blocked && path.EndsWith("/heartbeat", StringComparison.Ordinal))
+            {
+                throw new HttpRequestException(HttpRequestError.ConnectionError, "heartbeat dropped by the test");
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

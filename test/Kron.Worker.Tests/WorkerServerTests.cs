@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Kron.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Kron.Worker.Tests;
 
@@ -208,6 +211,67 @@ public sealed class WorkerServerTests
         Assert.Equal([WorkerNode.Queue], worker.Queues);
         Assert.Equal([run.Id], worker.Runs.Select(r => r.Id));
         Assert.Contains(queues.Queues, q => q.Name == WorkerNode.Queue);
+    }
+
+    [Fact]
+    public async Task LeaseLost_HeartbeatsFailUntilAnotherWorkerOwnsTheRun_HandlerIsCancelledAndDoesNotComplete()
+    {
+        await using var node = await WorkerNode.StartAsync(new Dictionary<string, string>
+        {
+            ["Kron:Workers:LeaseDuration"] = "00:00:01",
+            ["Kron:Rescuer:Interval"] = "00:00:00.050",
+        });
+        var firstCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Script.Behavior = async (context, token) =>
+        {
+            if (context.Attempt == 1)
+            {
+                using var registration = token.Register(firstCancelled.SetResult);
+                await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, token);
+            }
+
+            await firstCancelled.Task.WaitAsync(token);
+            return JobOutcome.Success();
+        };
+        var blocker = new HeartbeatBlocker { Blocked = true };
+        // One slot, held by the stuck handler: worker-a cannot lease the rescued run itself.
+        await node.StartWorkerAsync("worker-a", concurrency: 1, configure: w => w.HttpClient.AddHttpMessageHandler(blocker.CreateHandler));
+        var run = await node.TriggerQueueRunAsync(retries: 2);
+        await node.Script.Started.Task.WaitAsync(WorkerNode.WaitTimeout);
+
+        // The lease runs out, the run is queued again, and worker-b leases it with a new token.
+        await node.StartWorkerAsync("worker-b");
+        await Eventually.TrueAsync(() => Task.FromResult(node.Script.Calls.Count == 2), WorkerNode.WaitTimeout, "worker-b to lease the rescued run");
+        blocker.Blocked = false;
+        await firstCancelled.Task.WaitAsync(WorkerNode.WaitTimeout);
+        var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
+
+        Assert.Equal("succeeded", done.State);
+        Assert.Equal(2, done.Attempt);
+        Assert.DoesNotContain(blocker.Requests, p => p.EndsWith("/complete", StringComparison.Ordinal));
+        await Eventually.TrueAsync(
+            () => Task.FromResult(node.Logs.Any(l => l is { Worker: "worker-a", Level: LogLevel.Warning, EventId: 7023 } && l.Message.Contains(run.Id, StringComparison.Ordinal))),
+            WorkerNode.WaitTimeout,
+            "worker-a to log the lost lease");
+    }
+
+    [Fact]
+    public async Task Logs_ARun_DebugLinesNameRunJobTypeQueueAndAttempt()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        await node.StartWorkerAsync();
+
+        var run = await node.TriggerQueueRunAsync();
+        await node.WaitForRunAsync(run.Id, "succeeded");
+        await Eventually.TrueAsync(() => Task.FromResult(node.Logs.Any(l => l.EventId == 7021)), WorkerNode.WaitTimeout, "the finish line");
+
+        Assert.Contains(node.Logs, l => l is { Level: LogLevel.Information, EventId: 7000 } && l.Message.Contains("emails (4)", StringComparison.Ordinal));
+        var lines = node.Logs.Where(l => l.EventId is 7020 or 7021).ToList();
+        Assert.All(lines, l => Assert.Equal(LogLevel.Debug, l.Level));
+        Assert.Equal(
+            [$"Run {run.Id} of job {run.JobId} (email_send) from queue emails started, attempt 1 of 1"],
+            lines.Where(l => l.EventId == 7020).Select(l => l.Message));
+        Assert.StartsWith($"Run {run.Id} of job {run.JobId} (email_send) from queue emails, attempt 1: Success after", lines.Single(l => l.EventId == 7021).Message, StringComparison.Ordinal);
     }
 
     private static void InterlockedMax(ref int target, int value)
