@@ -50,34 +50,23 @@ public sealed class JobHandlerTesterTests
         KronAssert.Cancelled(await run.Outcome);
     }
 
-    [Fact]
-    public async Task Start_Shutdown_HandsTheRunBack()
-    {
-        var run = new JobHandlerTester(new DelegateHandler(WaitForCancellationAsync)).Start(TestJobContext.Create());
-
-        run.Shutdown();
-
-        KronAssert.HandedBack(await run.Outcome);
-    }
-
-    [Fact]
-    public async Task Start_TimeOut_IsARetryNamingTheTimeout()
+    [Theory]
+    [InlineData("shutdown", "Snooze PT0S")]
+    [InlineData("timeout", "Retry: timed out after PT30S")]
+    [InlineData("lease lost", "Cancelled")]
+    public async Task Start_StoppedWhileRunning_EndsAsTheWorkerWouldReportIt(string what, string outcome)
     {
         var run = new JobHandlerTester(new DelegateHandler(WaitForCancellationAsync)).Start(TestJobContext.Create(timeout: TimeSpan.FromSeconds(30)));
 
-        run.TimeOut();
+        Action stop = what switch
+        {
+            "shutdown" => run.Shutdown,
+            "timeout" => run.TimeOut,
+            _ => run.LoseLease,
+        };
+        stop();
 
-        KronAssert.Retried(await run.Outcome, "timed out after PT30S");
-    }
-
-    [Fact]
-    public async Task Start_LoseLease_FiresTheHandlersToken()
-    {
-        var run = new JobHandlerTester(new DelegateHandler(WaitForCancellationAsync)).Start(TestJobContext.Create());
-
-        run.LoseLease();
-
-        KronAssert.Cancelled(await run.Outcome);
+        Assert.Equal(outcome, (await run.Outcome).ToString());
     }
 
     [Fact]

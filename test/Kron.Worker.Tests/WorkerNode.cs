@@ -147,6 +147,20 @@ internal sealed class HandlerScript
 
     /// <summary>Completes when a handler call starts.</summary>
     public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A behavior: runs until its token fires (then the cancellation propagates, as it should).</summary>
+    public static async Task<JobOutcome> UntilCancelledAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken);
+        return JobOutcome.Success();
+    }
+
+    /// <summary>A behavior: succeeds once <paramref name="release"/> completes, whatever its token says.</summary>
+    public static Func<JobContext, CancellationToken, Task<JobOutcome>> SucceedWhen(Task release) => async (_, _) =>
+    {
+        await release;
+        return JobOutcome.Success();
+    };
 }
 
 internal sealed class ScriptedHandler(HandlerScript script) : IJobHandler

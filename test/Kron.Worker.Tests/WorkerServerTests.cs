@@ -33,11 +33,8 @@ public sealed class WorkerServerTests
         await node.StartWorkerAsync();
 
         var run = await node.TriggerQueueRunAsync(retries: 2);
-        var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
 
-        Assert.Equal("succeeded", done.State);
-        Assert.Equal(2, done.Attempt);
-        Assert.Equal([1, 2], node.Script.Calls.Select(c => c.Attempt));
+        await AssertSucceedsAsync(node, run.Id, attempt: 2, handlerAttempts: [1, 2]);
         Assert.All(node.Script.Calls, c => Assert.Equal(run.Id, c.IdempotencyKey));
     }
 
@@ -81,11 +78,8 @@ public sealed class WorkerServerTests
         await node.StartWorkerAsync();
 
         var run = await node.TriggerQueueRunAsync(retries: 0);
-        var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
 
-        Assert.Equal("succeeded", done.State);
-        Assert.Equal(1, done.Attempt);
-        Assert.Equal([1, 1], node.Script.Calls.Select(c => c.Attempt));
+        await AssertSucceedsAsync(node, run.Id, attempt: 1, handlerAttempts: [1, 1]);
     }
 
     [Fact]
@@ -93,11 +87,10 @@ public sealed class WorkerServerTests
     {
         await using var node = await WorkerNode.StartAsync();
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        node.Script.Behavior = async (_, token) =>
+        node.Script.Behavior = async (context, token) =>
         {
             using var registration = token.Register(cancelled.SetResult);
-            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, token);
-            return JobOutcome.Success();
+            return await HandlerScript.UntilCancelledAsync(context, token);
         };
         await node.StartWorkerAsync();
         var run = await node.TriggerQueueRunAsync();
@@ -114,11 +107,7 @@ public sealed class WorkerServerTests
     public async Task Shutdown_HandlerOutlastsTheTimeout_RunIsHandedBackAndAnotherWorkerRunsTheSameAttempt()
     {
         await using var node = await WorkerNode.StartAsync();
-        node.Script.Behavior = async (_, token) =>
-        {
-            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, token);
-            return JobOutcome.Success();
-        };
+        node.Script.Behavior = HandlerScript.UntilCancelledAsync;
         var first = await node.StartWorkerAsync("worker-a", shutdownTimeout: TimeSpan.FromMilliseconds(200));
         var run = await node.TriggerQueueRunAsync(retries: 0);
         await node.Script.Started.Task.WaitAsync(WorkerNode.WaitTimeout);
@@ -131,11 +120,8 @@ public sealed class WorkerServerTests
 
         node.Script.Behavior = (_, _) => Task.FromResult(JobOutcome.Success());
         await node.StartWorkerAsync("worker-b");
-        var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
 
-        Assert.Equal("succeeded", done.State);
-        Assert.Equal(1, done.Attempt);
-        Assert.Equal([1, 1], node.Script.Calls.Select(c => c.Attempt));
+        await AssertSucceedsAsync(node, run.Id, attempt: 1, handlerAttempts: [1, 1]);
     }
 
     [Fact]
@@ -143,11 +129,7 @@ public sealed class WorkerServerTests
     {
         await using var node = await WorkerNode.StartAsync();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        node.Script.Behavior = async (_, _) =>
-        {
-            await release.Task;
-            return JobOutcome.Success();
-        };
+        node.Script.Behavior = HandlerScript.SucceedWhen(release.Task);
         var worker = await node.StartWorkerAsync(shutdownTimeout: TimeSpan.FromSeconds(10));
         var run = await node.TriggerQueueRunAsync();
         await node.Script.Started.Task.WaitAsync(WorkerNode.WaitTimeout);
@@ -194,11 +176,7 @@ public sealed class WorkerServerTests
     {
         await using var node = await WorkerNode.StartAsync();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        node.Script.Behavior = async (_, _) =>
-        {
-            await release.Task;
-            return JobOutcome.Success();
-        };
+        node.Script.Behavior = HandlerScript.SucceedWhen(release.Task);
         await node.StartWorkerAsync("worker-listed");
         var run = await node.TriggerQueueRunAsync();
         await node.Script.Started.Task.WaitAsync(WorkerNode.WaitTimeout);
@@ -227,7 +205,7 @@ public sealed class WorkerServerTests
             if (context.Attempt == 1)
             {
                 using var registration = token.Register(firstCancelled.SetResult);
-                await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, token);
+                return await HandlerScript.UntilCancelledAsync(context, token);
             }
 
             await firstCancelled.Task.WaitAsync(token);
@@ -272,6 +250,14 @@ public sealed class WorkerServerTests
             [$"Run {run.Id} of job {run.JobId} (email_send) from queue emails started, attempt 1 of 1"],
             lines.Where(l => l.EventId == 7020).Select(l => l.Message));
         Assert.StartsWith($"Run {run.Id} of job {run.JobId} (email_send) from queue emails, attempt 1: Success after", lines.Single(l => l.EventId == 7021).Message, StringComparison.Ordinal);
+    }
+
+    private static async Task AssertSucceedsAsync(WorkerNode node, string runId, int attempt, int[] handlerAttempts)
+    {
+        var done = await node.WaitForRunAsync(runId, "succeeded", "failed", "dead");
+
+        Assert.Equal(("succeeded", attempt), (done.State, done.Attempt));
+        Assert.Equal(handlerAttempts, node.Script.Calls.Select(c => c.Attempt));
     }
 
     private static void InterlockedMax(ref int target, int value)
