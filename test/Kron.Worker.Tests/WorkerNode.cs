@@ -41,7 +41,7 @@ internal sealed class WorkerNode : IAsyncDisposable
     /// <summary>What the workers' handlers did, in order; each test's <see cref="ScriptedHandler"/> reports here.</summary>
     public HandlerScript Script { get; } = new();
 
-    /// <summary>Every log line of every worker: worker id, level, event id and message.</summary>
+    /// <summary>Every log line of every worker: worker id, level, event id and message (and the exception's, after " | ").</summary>
     public ConcurrentQueue<(string Worker, LogLevel Level, int EventId, string Message)> Logs { get; } = new();
 
     /// <summary>Starts a node; <paramref name="configuration"/> sets engine options such as <c>Kron:Workers:LeaseDuration</c>.</summary>
@@ -89,6 +89,7 @@ internal sealed class WorkerNode : IAsyncDisposable
                 o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
                 o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(5);
                 o.BackoffInitialInterval = TimeSpan.FromMilliseconds(50);
+                o.BackoffMaxInterval = TimeSpan.FromMilliseconds(200);
             })
             .AddQueue(Queue, concurrency)
             .AddHandler<ScriptedHandler>(JobType);
@@ -190,28 +191,33 @@ internal sealed class RecordingLoggerProvider(ConcurrentQueue<(string Worker, Lo
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            logs.Enqueue((worker, logLevel, eventId.Id, formatter(state, exception)));
+            logs.Enqueue((worker, logLevel, eventId.Id, formatter(state, exception) + (exception is null ? string.Empty : " | " + exception.Message)));
     }
 }
 
-/// <summary>A fault on the wire: while <see cref="Blocked"/>, heartbeats fail as if the network dropped them. Records every call.</summary>
-internal sealed class HeartbeatBlocker
+/// <summary>
+/// A fault on the wire: while <see cref="Active"/>, calls whose path ends with <paramref name="pathSuffix"/> (every call
+/// when null) fail as if the network dropped them. Records every call's path.
+/// </summary>
+internal sealed class WireFault(string? pathSuffix)
 {
-    public volatile bool Blocked;
+    public volatile bool Active = true;
 
     public ConcurrentQueue<string> Requests { get; } = new();
 
     public DelegatingHandler CreateHandler() => new Handler(this);
 
-    private sealed class Handler(HeartbeatBlocker blocker) : DelegatingHandler
+    private bool Fails(string path) => Active && (pathSuffix is null || path.EndsWith(pathSuffix, StringComparison.Ordinal));
+
+    private sealed class Handler(WireFault fault) : DelegatingHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var path = request.RequestUri!.AbsolutePath;
-            blocker.Requests.Enqueue(path);
-            if (blocker.Blocked && path.EndsWith("/heartbeat", StringComparison.Ordinal))
+            fault.Requests.Enqueue(path);
+            if (fault.Fails(path))
             {
-                throw new HttpRequestException(HttpRequestError.ConnectionError, "heartbeat dropped by the test");
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"{path} dropped by the test");
             }
 
             return base.SendAsync(request, cancellationToken);

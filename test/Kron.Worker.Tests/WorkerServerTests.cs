@@ -211,7 +211,7 @@ public sealed class WorkerServerTests
             await firstCancelled.Task.WaitAsync(token);
             return JobOutcome.Success();
         };
-        var blocker = new HeartbeatBlocker { Blocked = true };
+        var blocker = new WireFault("/heartbeat");
         // One slot, held by the stuck handler: worker-a cannot lease the rescued run itself.
         await node.StartWorkerAsync("worker-a", concurrency: 1, configure: w => w.HttpClient.AddHttpMessageHandler(blocker.CreateHandler));
         var run = await node.TriggerQueueRunAsync(retries: 2);
@@ -220,7 +220,7 @@ public sealed class WorkerServerTests
         // The lease runs out, the run is queued again, and worker-b leases it with a new token.
         await node.StartWorkerAsync("worker-b");
         await Eventually.TrueAsync(() => Task.FromResult(node.Script.Calls.Count == 2), WorkerNode.WaitTimeout, "worker-b to lease the rescued run");
-        blocker.Blocked = false;
+        blocker.Active = false;
         await firstCancelled.Task.WaitAsync(WorkerNode.WaitTimeout);
         var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
 
@@ -231,6 +231,25 @@ public sealed class WorkerServerTests
             () => Task.FromResult(node.Logs.Any(l => l is { Worker: "worker-a", Level: LogLevel.Warning, EventId: 7023 } && l.Message.Contains(run.Id, StringComparison.Ordinal))),
             WorkerNode.WaitTimeout,
             "worker-a to log the lost lease");
+    }
+
+    [Fact]
+    public async Task ServerUnreachable_LeaseCallsFailForAWhile_WorkerLogsBacksOffAndRunsTheRunOnceItIsBack()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        var outage = new WireFault(pathSuffix: null);
+        await node.StartWorkerAsync(configure: w => w.HttpClient.AddHttpMessageHandler(outage.CreateHandler));
+        var run = await node.TriggerQueueRunAsync();
+
+        await Eventually.TrueAsync(
+            () => Task.FromResult(node.Logs.Count(l => l is { Level: LogLevel.Warning, EventId: 7010 }) >= 3),
+            WorkerNode.WaitTimeout,
+            "three failed lease calls");
+        outage.Active = false;
+        var done = await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead");
+
+        Assert.Equal("succeeded", done.State);
+        Assert.Contains("is not reachable (/v1/workers/lease dropped by the test)", node.Logs.First(l => l.EventId == 7010).Message, StringComparison.Ordinal);
     }
 
     [Fact]
