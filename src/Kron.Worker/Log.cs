@@ -49,4 +49,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7029, Level = LogLevel.Warning, Message = "Run {RunId} of job {JobId} ({JobType}) from queue {Queue}, attempt {Attempt}: the worker stopped before the run finished")]
     public static partial void RunInterrupted(ILogger logger, Exception exception, string runId, string jobId, string jobType, string queue, int attempt);
+
+    [LoggerMessage(EventId = 7030, Level = LogLevel.Warning, Message = "Run {RunId} of job {JobId} ({JobType}) from queue {Queue}, attempt {Attempt}: a service of the handler's scope failed to dispose; the handler's outcome stands")]
+    public static partial void ScopeDisposeFailed(ILogger logger, Exception exception, string runId, string jobId, string jobType, string queue, int attempt);
+
+    [LoggerMessage(EventId = 7031, Level = LogLevel.Warning, Message = "Run {RunId} of job {JobId} ({JobType}) from queue {Queue}, attempt {Attempt}: the worker failed around the handler; the server re-queues the run when its lease runs out unless it was completed")]
+    public static partial void RunFaulted(ILogger logger, Exception exception, string runId, string jobId, string jobType, string queue, int attempt);
 }

@@ -83,6 +83,12 @@ internal sealed class RunExecution(
         {
             Log.RunInterrupted(logger, e, run.Id, run.JobId, run.JobType, run.Queue, run.Attempt);
         }
+#pragma warning disable CA1031 // A fault of one run (a scoped service that throws on dispose) must not stop the worker.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.RunFaulted(logger, e, run.Id, run.JobId, run.JobType, run.Queue, run.Attempt);
+        }
         finally
         {
             await heartbeatStop.CancelAsync().ConfigureAwait(false);
@@ -98,7 +104,7 @@ internal sealed class RunExecution(
     private async Task<JobOutcome> InvokeAsync()
     {
         var scope = scopes.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
+        try
         {
             IJobHandler? handler;
             try
@@ -120,6 +126,25 @@ internal sealed class RunExecution(
             }
 
             return await JobInvoker.InvokeAsync(handler, _context, _stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await DisposeAsync(scope).ConfigureAwait(false);
+        }
+    }
+
+    // The handler's outcome stands when one of its scoped services fails to dispose.
+    private async Task DisposeAsync(AsyncServiceScope scope)
+    {
+        try
+        {
+            await scope.DisposeAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Logged; the run's outcome is already decided.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.ScopeDisposeFailed(logger, e, run.Id, run.JobId, run.JobType, run.Queue, run.Attempt);
         }
     }
 

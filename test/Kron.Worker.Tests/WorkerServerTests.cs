@@ -253,6 +253,22 @@ public sealed class WorkerServerTests
     }
 
     [Fact]
+    public async Task Handler_AScopedServiceThrowsOnDispose_TheOutcomeStandsAndAWarningIsLogged()
+    {
+        await using var node = await WorkerNode.StartAsync();
+        await node.StartWorkerAsync(configure: w => w.AddHandler<DisposingHandler>("disposing").Services.AddScoped<FailingDisposable>());
+        var created = await node.Client.CreateJobAsync(new Protocol.JobCreateRequest
+        {
+            ScheduleTime = new DateTimeOffset(2099, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            Target = new Protocol.TargetSpec { Type = "queue", Queue = WorkerNode.Queue, JobType = "disposing" },
+        });
+        var run = await node.Client.TriggerJobAsync(created.Job.Id);
+
+        Assert.Equal("succeeded", (await node.WaitForRunAsync(run.Id, "succeeded", "failed", "dead")).State);
+        Assert.Contains(node.Logs, l => l is { Level: LogLevel.Warning, EventId: 7030 } && l.Message.Contains("dispose failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Logs_ARun_DebugLinesNameRunJobTypeQueueAndAttempt()
     {
         await using var node = await WorkerNode.StartAsync();
@@ -307,5 +323,19 @@ public sealed class WorkerServerTests
         var payload = Assert.Single(node.Script.Calls).Payload!.Value;
         Assert.Equal(2, payload.GetProperty("to").GetArrayLength());
         Assert.Equal(JsonValueKind.Number, payload.GetProperty("meta").GetProperty("n").ValueKind);
+    }
+
+    private sealed class FailingDisposable : IDisposable
+    {
+        public void Dispose() => throw new InvalidOperationException("dispose failed");
+    }
+
+    private sealed class DisposingHandler(FailingDisposable resource) : IJobHandler
+    {
+        public Task<JobOutcome> HandleAsync(JobContext context, CancellationToken cancellationToken)
+        {
+            GC.KeepAlive(resource);
+            return Task.FromResult(JobOutcome.Success());
+        }
     }
 }
