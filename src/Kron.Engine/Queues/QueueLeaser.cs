@@ -68,6 +68,24 @@ public sealed partial class QueueLeaser(
         }
     }
 
+    /// <summary>
+    /// Hands leased runs back to their queue with the same attempt, ready now: the worker they were leased to went
+    /// away before it received them (its long-poll was abandoned), so nothing ran.
+    /// </summary>
+    public async Task ReturnAsync(IReadOnlyList<RunRecord> runs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var completions = runs.Select(r => new RunCompletion(r.Id, r.LeaseToken!, RunState.Queued, now, Error: r.Error) { KeepAttempt = true }).ToList();
+        await storage.CompleteRunsAsync(new CompleteRunsParams(completions), cancellationToken).ConfigureAwait(false);
+        signals.WakeQueues();
+    }
+
     /// <summary>Extends the lease of a worker's run; says whether the worker should stop it (cancelled or replaced).</summary>
     public async Task<LeaseAnswer> HeartbeatAsync(string runId, string leaseToken, CancellationToken cancellationToken)
     {

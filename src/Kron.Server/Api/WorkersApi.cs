@@ -86,6 +86,14 @@ internal static class WorkersApi
             runs = [];
         }
 
+        if (cancellationToken.IsCancellationRequested && runs.Count > 0)
+        {
+            // The worker hung up while its runs were being leased (it is stopping): give them back at once rather
+            // than let them wait out a lease nobody holds.
+            await leaser.ReturnAsync(runs, CancellationToken.None);
+            return TypedResults.Ok(new LeaseResponse([]));
+        }
+
         return TypedResults.Ok(new LeaseResponse([.. runs.Select(ToLeased)]));
     }
 
