@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7010, Level = LogLevel.Warning, Message = "Lease call for queue {Queue} failed; calling again in {Delay}")]
     public static partial void LeaseFailed(ILogger logger, Exception exception, string queue, TimeSpan delay);
 
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Warning, Message = "Lease call for queue {Queue} failed: {Reason}; calling again in {Delay}")]
+    public static partial void ServerUnreachable(ILogger logger, string queue, string reason, TimeSpan delay);
+
     [LoggerMessage(EventId = 7020, Level = LogLevel.Debug, Message = "Run {RunId} of job {JobId} ({JobType}) from queue {Queue} started, attempt {Attempt} of {MaxAttempts}")]
     public static partial void RunStarted(ILogger logger, string runId, string jobId, string jobType, string queue, int attempt, int maxAttempts);
 

@@ -1,3 +1,4 @@
+using Kron.Client;
 using Kron.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -50,7 +51,7 @@ internal sealed class QueuePoller(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // Runs the server leased for this call meanwhile are re-queued when their lease runs out.
+                // The server hands back runs it leased into this abandoned call (the request was aborted).
                 return;
             }
 #pragma warning disable CA1031 // Whatever the server answered, the loop goes on after a pause; it never takes the host down.
@@ -59,7 +60,16 @@ internal sealed class QueuePoller(
             {
                 _slots.Release(free);
                 var delay = backoff.Next();
-                Log.LeaseFailed(logger, e, queue.Name, delay);
+                if (e is KronServerUnreachableException)
+                {
+                    // Expected while the server restarts: one line with the reason, not a stack trace per attempt.
+                    Log.ServerUnreachable(logger, queue.Name, e.Message, delay);
+                }
+                else
+                {
+                    Log.LeaseFailed(logger, e, queue.Name, delay);
+                }
+
                 try
                 {
                     await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
