@@ -8,7 +8,8 @@ namespace Kron.EndToEnd.Tests;
 
 /// <summary>
 /// Issue 7: a real <c>kron serve</c> and three real worker processes (the Kron.Worker SDK, <c>kron-test-worker</c>)
-/// drain 10,000 queued runs over two queues; one worker is SIGKILLed midway.
+/// drain 10,000 queued runs over two queues; one worker is SIGKILLed midway. On SQLite (one node) here, and on a
+/// two-node PostgreSQL cluster in <see cref="ClusterWorkerTests"/>, where the workers lease through both nodes.
 /// </summary>
 public sealed class WorkerTests
 {
@@ -16,21 +17,38 @@ public sealed class WorkerTests
     private const int MailRuns = 4000;
     private const int MailLimit = 5;
 
+    /// <summary>What the nodes run with: short worker leases, so the killed worker's runs come back within seconds.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> NodeEnvironment = new Dictionary<string, string>
+    {
+        ["Kron__Workers__LeaseDuration"] = "00:00:03",
+        ["Kron__Rescuer__Interval"] = "00:00:00.250",
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
+
     [Fact]
     public async Task TenThousandRuns_ThreeWorkersOneKilled_EveryRunCompletesOnceWithPrioritiesAndLimitsKept()
     {
         var directory = Directory.CreateTempSubdirectory("kron-workers-").FullName;
+        try
+        {
+            await using var node = await KronProcess.StartAsync(Path.Combine(directory, "data"), NodeEnvironment);
+            await DrainAsync(directory, [node.Url, node.Url, node.Url]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Registers the runs through the first node, starts worker i against <paramref name="nodes"/>[i], kills worker 2
+    /// at half, and checks every guarantee once the queues are empty.
+    /// </summary>
+    internal static async Task DrainAsync(string directory, IReadOnlyList<Uri> nodes)
+    {
         // One record file per worker: appends of several processes to one file would interleave.
         var record = Path.Combine(directory, "record");
-        await using var node = await KronProcess.StartAsync(
-            Path.Combine(directory, "data"),
-            new Dictionary<string, string>
-            {
-                ["Kron__Workers__LeaseDuration"] = "00:00:03",
-                ["Kron__Rescuer__Interval"] = "00:00:00.250",
-                ["Logging__LogLevel__Default"] = "Warning",
-            });
-        using var http = new HttpClient { BaseAddress = node.Url, Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient { BaseAddress = nodes[0], Timeout = TimeSpan.FromSeconds(60) };
         (await http.PutAsJsonAsync(new Uri("/v1/queues/mail", UriKind.Relative), new { max_leased = MailLimit }, ProtocolJson.Options)).EnsureSuccessStatusCode();
 
         // Every run queued before any worker starts, so the lease order alone decides what runs first. A tenth of
@@ -49,9 +67,9 @@ public sealed class WorkerTests
         var workers = new List<WorkerProcess>();
         try
         {
-            foreach (var id in new[] { "w1", "w2", "w3" })
+            for (var i = 0; i < 3; i++)
             {
-                workers.Add(WorkerProcess.Start(node.Url, id, "bulk:8,mail:4", record));
+                workers.Add(WorkerProcess.Start(nodes[i], $"w{i + 1}", "bulk:8,mail:4", record));
             }
 
             // The server's view while the runs drain: the mail queue never has more leased runs than its limit.
@@ -67,13 +85,13 @@ public sealed class WorkerTests
                 }
             });
 
-            await Eventually.TrueAsync(() => Task.FromResult(Lines(record).Count(l => l.What == "done") >= (BulkRuns + MailRuns) / 2), TimeSpan.FromMinutes(3), "half the runs to be done");
+            await Eventually.TrueAsync(() => Task.FromResult(Lines(record).Count(l => l.What == "done") >= (BulkRuns + MailRuns) / 2), TimeSpan.FromMinutes(4), "half the runs to be done");
             await workers[1].KillAsync();
             var killedAt = TimeProvider.System.GetUtcNow();
 
             await Eventually.TrueAsync(
                 async () => (await QueuesAsync(http)).Sum(q => q.Queued + q.Running) == 0,
-                TimeSpan.FromMinutes(4),
+                TimeSpan.FromMinutes(5),
                 "every run to finish");
             await watching.CancelAsync();
             await watcher;
@@ -118,8 +136,6 @@ public sealed class WorkerTests
             {
                 await worker.DisposeAsync();
             }
-
-            Directory.Delete(directory, recursive: true);
         }
     }
 
@@ -228,5 +244,19 @@ public sealed class WorkerTests
             await KillAsync();
             _process.Dispose();
         }
+    }
+}
+
+/// <summary>The same drain on a two-node PostgreSQL cluster: workers 1 and 2 lease through node-1, worker 3 through node-2.</summary>
+[Collection(ClusterTestGroup.Name)]
+public sealed class ClusterWorkerTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task TenThousandRuns_WorkersOnTwoNodesOneKilled_EveryRunCompletesOnceWithPrioritiesAndLimitsKept()
+    {
+        var env = new Dictionary<string, IReadOnlyDictionary<string, string>> { ["node-1"] = WorkerTests.NodeEnvironment, ["node-2"] = WorkerTests.NodeEnvironment };
+        await using var cluster = await KronCluster.StartAsync(await fixture.Server, 2, env);
+        var one = cluster.Nodes["node-1"].Url;
+        await WorkerTests.DrainAsync(cluster.Directory, [one, one, cluster.Nodes["node-2"].Url]);
     }
 }
