@@ -12,6 +12,14 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
 fi
 
+# The dashboard's browser tests drive Debian's Chromium through Playwright (never a downloaded browser); the metrics
+# tests check /metrics with promtool and scrape it with a real Prometheus server.
+if [ ! -x /usr/bin/chromium ] || ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+  echo "installing chromium and prometheus for the dashboard and metrics tests" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium prometheus >/dev/null
+fi
+
 # Every test server lives under this folder; whatever is still running there when the script ends (a test host that
 # was killed) is stopped, and the folder removed.
 KRON_TEST_PG_ROOT=$(mktemp -d)

@@ -1,6 +1,8 @@
 using Kron.Engine;
 using Kron.Engine.Cluster;
 using Kron.Server.Api;
+using Kron.Server.Dashboard;
+using Kron.Server.Metrics;
 using Kron.Server.Jobs;
 using Kron.Storage;
 using Kron.Storage.Postgres;
@@ -188,6 +190,7 @@ public sealed class KronNode : IAsyncDisposable
             o.SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException;
         });
         builder.Services.AddOpenApi();
+        builder.Services.AddKronMetricsExporter();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             var protocol = Kron.Protocol.ProtocolJson.Options;
@@ -212,6 +215,8 @@ public sealed class KronNode : IAsyncDisposable
         app.MapCronApi();
         app.MapClusterApi();
         app.MapWorkersApi();
+        app.MapMetrics();
+        app.MapDashboard();
     }
 
     private static TimeProvider TimeProviderOf(IServiceCollection services) =>
