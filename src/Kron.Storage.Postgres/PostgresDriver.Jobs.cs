@@ -122,6 +122,7 @@ public sealed partial class PostgresDriver
                     .Text("cursor", parameters.Cursor ?? AboveEveryId)
                     .Boolean("paused", parameters.Paused)
                     .Text("tag", parameters.Tag)
+                    .Text("search", string.IsNullOrEmpty(parameters.Search) ? null : parameters.Search)
                     .Integer("limit", parameters.Limit + 1));
                 var rows = await ReadJobsAsync(list, ct).ConfigureAwait(false);
                 var (items, next) = KeysetPage.Cut(rows, parameters.Limit, j => j.Id);

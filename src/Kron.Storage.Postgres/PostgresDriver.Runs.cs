@@ -271,6 +271,21 @@ public sealed partial class PostgresDriver
     }
 
     /// <inheritdoc/>
+    public Task<CountRunsResult> CountRunsAsync(CountRunsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return ConnectionAsync(
+            async (connection, ct) =>
+            {
+                using var count = Command(connection, SqlQueries.RunCount, _ => { });
+                using var reader = await count.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                return new CountRunsResult(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public Task<DeleteFinishedRunsResult> DeleteFinishedRunsAsync(DeleteFinishedRunsParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);

@@ -39,6 +39,7 @@ internal static class SqlQueries
     public static readonly string RunReadyHint = Named.Get(nameof(RunReadyHint));
     public static readonly string RunGet = Named.Get(nameof(RunGet));
     public static readonly string RunList = Named.Get(nameof(RunList));
+    public static readonly string RunCount = Named.Get(nameof(RunCount));
     public static readonly string RunListByJob = Named.Get(nameof(RunListByJob));
     public static readonly string RunListByState = Named.Get(nameof(RunListByState));
     public static readonly string RunClaim = Named.Get(nameof(RunClaim));

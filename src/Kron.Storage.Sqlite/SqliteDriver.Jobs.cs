@@ -74,6 +74,7 @@ public sealed partial class SqliteDriver
                     .Bind("@cursor", parameters.Cursor ?? AboveEveryId)
                     .Bind("@paused", parameters.Paused is { } paused ? (paused ? 1 : 0) : null)
                     .Bind("@tag", parameters.Tag)
+                    .Bind("@search", string.IsNullOrEmpty(parameters.Search) ? null : parameters.Search)
                     .Bind("@limit", parameters.Limit + 1);
                 var rows = await JobRows.ReadAllAsync(list, ct).ConfigureAwait(false);
                 var (items, next) = KeysetPage.Cut(rows, parameters.Limit, j => j.Id);

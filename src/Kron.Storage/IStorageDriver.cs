@@ -84,6 +84,9 @@ public interface IStorageDriver : IAsyncDisposable
     /// <summary>Runs, newest first, by cursor, optionally of one job and in one state.</summary>
     Task<ListRunsResult> ListRunsAsync(ListRunsParams parameters, CancellationToken cancellationToken);
 
+    /// <summary>How many runs are queued, running and dead now (for the metrics gauges).</summary>
+    Task<CountRunsResult> CountRunsAsync(CountRunsParams parameters, CancellationToken cancellationToken);
+
     /// <summary>The queued and running runs of some jobs (for the concurrency policies).</summary>
     Task<GetActiveRunsResult> GetActiveRunsAsync(GetActiveRunsParams parameters, CancellationToken cancellationToken);
 

@@ -26,7 +26,11 @@ public sealed record InsertJobsResult(IReadOnlyList<InsertJobResult> Results);
 public sealed record GetJobParams(string Id);
 
 /// <summary>Filters are optional; <paramref name="Cursor"/> is the previous page's <c>NextCursor</c>.</summary>
-public sealed record ListJobsParams(int Limit, string? Cursor = null, string? Tag = null, bool? Paused = null);
+public sealed record ListJobsParams(int Limit, string? Cursor = null, string? Tag = null, bool? Paused = null)
+{
+    /// <summary>Only jobs whose name, key or id contains this text, ignoring case (ASCII letters); null: all.</summary>
+    public string? Search { get; init; }
+}
 
 public sealed record ListJobsResult(IReadOnlyList<JobRecord> Items, string? NextCursor);
 
@@ -162,6 +166,14 @@ public sealed record ListRunsParams(int Limit, string? Cursor = null, string? Jo
 }
 
 public sealed record ListRunsResult(IReadOnlyList<RunRecord> Items, string? NextCursor);
+
+/// <summary>
+/// How many runs are queued, running and dead now, over every shard (an index-only count; the metrics sampler's read).
+/// </summary>
+public sealed record CountRunsParams;
+
+/// <summary>Runs queued (ready or later, for nodes and for workers), running (nodes and workers) and dead now.</summary>
+public sealed record CountRunsResult(long Queued, long Running, long Dead);
 
 public sealed record DeleteFinishedRunsParams(DateTimeOffset FinishedBefore, int Limit);
 

@@ -231,6 +231,23 @@ public abstract partial class StorageConformanceTests
     }
 
     [Fact]
+    public async Task ListJobsAsync_Search_MatchesNameKeyOrIdIgnoringCase()
+    {
+        var byName = await InsertJobAsync(NewJob() with { Name = "Nightly-Invoices" });
+        var byKey = await InsertJobAsync(NewJob() with { Key = "invoice-42" });
+        await InsertJobAsync(NewJob() with { Name = "backup" });
+        var byId = await InsertJobAsync(NewJob());
+
+        var invoices = await Driver.ListJobsAsync(new ListJobsParams(10) { Search = "INVOICE" }, Ct);
+        var id = await Driver.ListJobsAsync(new ListJobsParams(10) { Search = byId.Id[^8..] }, Ct);
+        var none = await Driver.ListJobsAsync(new ListJobsParams(10) { Search = "100%_" }, Ct);
+
+        Assert.Equal([byKey.Id, byName.Id], invoices.Items.Select(j => j.Id));
+        Assert.Equal([byId.Id], id.Items.Select(j => j.Id));
+        Assert.Empty(none.Items);
+    }
+
+    [Fact]
     public async Task ListJobsAsync_PausedFilter_ReturnsOnlyJobsInThatState()
     {
         var paused = await InsertJobAsync(NewJob() with { Paused = true });

@@ -78,6 +78,7 @@ LEFT JOIN LATERAL (
 WHERE j.id < @cursor
   AND (@paused::boolean IS NULL OR j.paused = @paused)
   AND (@tag::text IS NULL OR j.tags @> ARRAY[@tag::text])
+  AND (@search::text IS NULL OR strpos(lower(coalesce(j.name, '') || ' ' || coalesce(j.key, '') || ' ' || j.id), lower(@search::text)) > 0)
 ORDER BY j.id DESC
 LIMIT @limit;
 

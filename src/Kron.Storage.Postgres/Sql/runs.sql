@@ -231,3 +231,9 @@ WHERE queue = @queue
   AND (@state::text IS NULL OR state = @state)
 ORDER BY id DESC
 LIMIT @limit;
+
+-- name: RunCount
+-- Counts through runs_state (state, id); finished states other than dead are not counted (they are most rows).
+SELECT (SELECT count(*) FROM runs WHERE state = 'queued') AS queued,
+       (SELECT count(*) FROM runs WHERE state = 'running') AS running,
+       (SELECT count(*) FROM runs WHERE state = 'dead') AS dead;

@@ -39,6 +39,7 @@ LEFT JOIN runs AS r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
 WHERE j.id < @cursor
   AND (@paused IS NULL OR j.paused = @paused)
   AND (@tag IS NULL OR EXISTS (SELECT 1 FROM json_each(j.tags) AS t WHERE t.value = @tag))
+  AND (@search IS NULL OR instr(lower(coalesce(j.name, '') || ' ' || coalesce(j.key, '') || ' ' || j.id), lower(@search)) > 0)
 ORDER BY j.id DESC
 LIMIT @limit;
 

@@ -171,3 +171,9 @@ WHERE id IN (
     LIMIT @limit
 )
 RETURNING id, scheduled_for;
+
+-- name: RunCount
+-- Index-only counts through runs_state (state, id); finished states other than dead are not counted (they are most rows).
+SELECT (SELECT count(*) FROM runs INDEXED BY runs_state WHERE state = 'queued') AS queued,
+       (SELECT count(*) FROM runs INDEXED BY runs_state WHERE state = 'running') AS running,
+       (SELECT count(*) FROM runs INDEXED BY runs_state WHERE state = 'dead') AS dead;
