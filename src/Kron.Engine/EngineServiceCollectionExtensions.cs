@@ -2,6 +2,7 @@ using Kron.Engine.Cluster;
 using Kron.Engine.Dispatch;
 using Kron.Engine.Execution;
 using Kron.Engine.Maintenance;
+using Kron.Engine.Observability;
 using Kron.Engine.Queues;
 using Kron.Engine.Scheduling;
 using Microsoft.Extensions.Configuration;
@@ -16,7 +17,7 @@ public static class EngineServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the engine's services and options, bound from <c>Kron:Cluster</c>, <c>Kron:Trigger</c>,
-    /// <c>Kron:Dispatcher</c>, <c>Kron:Workers</c>, <c>Kron:Rescuer</c> and <c>Kron:Cleaner</c> and validated at start. The caller registers
+    /// <c>Kron:Dispatcher</c>, <c>Kron:Workers</c>, <c>Kron:Rescuer</c>, <c>Kron:Cleaner</c> and <c>Kron:Metrics</c> and validated at start. The caller registers
     /// the <c>IStorageDriver</c>, <see cref="TimeProvider"/> and <see cref="NodeOptions"/>, and a
     /// <see cref="ShardOwnership"/> when the node is part of a cluster (<see cref="ShardOwnership.Leased"/>); without
     /// one the node is alone (embedded) and acts on every shard.
@@ -37,6 +38,12 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<QueueLeaser>();
 
         services.AddSingleton<EngineSignals>();
+        services.AddSingleton<LiveStats>();
+        services.AddSingleton<KronMetrics>();
+        services.AddSingleton<RunEvents>();
+        services.AddOptions<MetricsSamplerOptions>().Bind(configuration.GetSection("Kron:Metrics")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MetricsSamplerOptions>, MetricsSamplerOptionsValidator>();
+        services.AddSingleton<MetricsSampler>();
         services.AddHttpClient<HttpRunExecutor>(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<IRunExecutor>(sp => sp.GetRequiredService<HttpRunExecutor>());
         services.AddSingleton<IRunExecutor, ShellRunExecutor>();
@@ -56,6 +63,7 @@ public static class EngineServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RunDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<RunRescuer>());
         services.AddHostedService(sp => sp.GetRequiredService<RunCleaner>());
+        services.AddHostedService(sp => sp.GetRequiredService<MetricsSampler>());
         return services;
     }
 }

@@ -99,6 +99,7 @@ public sealed class Iso8601DurationConverter : JsonConverter<TimeSpan>
 [JsonSerializable(typeof(CronNextResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ClusterResponse))]
+[JsonSerializable(typeof(StatsResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
 [JsonSerializable(typeof(RedriveRequest))]
 [JsonSerializable(typeof(RedriveResponse))]

@@ -28,6 +28,8 @@ public sealed class HealthApiTests
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.Equal("ready", (string?)response.Object["status"]);
         Assert.StartsWith("ok", (string?)response.Object["checks"]?["database"], StringComparison.Ordinal);
+        Assert.StartsWith("ok (schema ", (string?)response.Object["checks"]?["migrations"], StringComparison.Ordinal);
+        Assert.Equal("ok (all 256, embedded)", (string?)response.Object["checks"]?["shards"]);
         Assert.True(File.Exists(Path.Combine(node.DataDirectory, "kron.db")));
     }
 

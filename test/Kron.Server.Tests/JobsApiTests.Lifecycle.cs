@@ -255,4 +255,27 @@ public sealed partial class JobsApiTests
         Assert.Equal("schedule", (string?)run["trigger"]);
         Assert.Equal(id, (string?)run["job_id"]);
     }
+
+    [Fact]
+    public async Task List_Search_MatchesNameOrKeyIgnoringCase()
+    {
+        await using var node = await TestNode.StartAsync();
+        var report = await node.CreateJobAsync(JobBodies.Noop().With(new() { ["name"] = "Nightly Report" }));
+        var invoice = await node.CreateJobAsync(JobBodies.Noop().With(new() { ["key"] = "report-invoices" }));
+        await node.CreateJobAsync(JobBodies.Noop().With(new() { ["name"] = "backup" }));
+
+        var found = (await node.GetAsync("/v1/jobs?q=REPORT")).Object["items"]!.AsArray().Select(j => (string)j!["id"]!);
+
+        Assert.Equal([(string)invoice["id"]!, (string)report["id"]!], found);
+    }
+
+    [Fact]
+    public async Task List_SearchTooLong_Is400NamingTheLimit()
+    {
+        await using var node = await TestNode.StartAsync();
+
+        var response = await node.GetAsync("/v1/jobs?q=" + new string('x', 201));
+
+        Assert.Contains("q must be at most 200 characters", (string)response.Problem(HttpStatusCode.BadRequest)["detail"]!, StringComparison.Ordinal);
+    }
 }

@@ -76,6 +76,9 @@ internal sealed partial class BenchNode
             UseShellExecute = false,
         };
 
+        // One log line per run state change would cost more than the runs at these rates (docs/metrics.md).
+        start.Environment["Logging__LogLevel__Kron.Runs"] = "Warning";
+
         // Run the same kron: the apphost when there is one, else "dotnet kron.dll".
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which kron binary to start");
         if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))

@@ -22,7 +22,8 @@ public sealed partial class ShardLeaser(
     IOptions<ShardLeaserOptions> options,
     IOptions<NodeOptions> node,
     ILogger<ShardLeaser> logger,
-    DatabaseClock? clock = null) : BackgroundService
+    DatabaseClock? clock = null,
+    Observability.KronMetrics? metrics = null) : BackgroundService
 {
     private readonly ShardLeaserOptions _options = options.Value;
     private readonly string _nodeId = node.Value.NodeId;
@@ -31,6 +32,16 @@ public sealed partial class ShardLeaser(
     private long _lastForget;
     private bool _unreachable;
     private long? _reconnectedAt;
+    private long? _lastHeartbeat;
+
+    /// <summary>
+    /// How long ago the last heartbeat reached the database (null: none yet). A node whose heartbeat works holds its
+    /// shards or acquires them at the next rebalance; one whose heartbeat fails stops acting on them within the TTL.
+    /// </summary>
+    public TimeSpan? SinceLastHeartbeat => _lastHeartbeat is { } last ? time.GetElapsedTime(last) : null;
+
+    /// <summary>The lease TTL this leaser renews with.</summary>
+    public TimeSpan LeaseTtl => _options.LeaseTtl;
 
     /// <summary>
     /// One heartbeat: renew, rebalance, publish. Tests call it directly. After a heartbeat failed (the database was
@@ -45,8 +56,11 @@ public sealed partial class ShardLeaser(
         ClusterView view;
         try
         {
-            view = await storage.HeartbeatNodeAsync(
-                new HeartbeatNodeParams(_nodeId, _node.Address, NodeVersion.Current, _startedAt, _options.LeaseTtl), cancellationToken).ConfigureAwait(false);
+            using (metrics?.Time("heartbeat_node"))
+            {
+                view = await storage.HeartbeatNodeAsync(
+                    new HeartbeatNodeParams(_nodeId, _node.Address, NodeVersion.Current, _startedAt, _options.LeaseTtl), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -54,6 +68,7 @@ public sealed partial class ShardLeaser(
             throw;
         }
 
+        _lastHeartbeat = sentTimestamp;
         if (_unreachable)
         {
             _unreachable = false;
@@ -98,6 +113,9 @@ public sealed partial class ShardLeaser(
                 var acquiredDeadline = acquireTimestamp + ToTimestampTicks(_options.LeaseTtl - _options.SelfFenceMargin);
                 ownership.Publish(published.Concat(acquired.Acquired.Select(s => new HeldShard(s.Shard, s.Epoch, acquiredDeadline))));
                 LogAcquired(logger, acquired.Acquired.Count, acquired.TakenOver, acquired.Requeued, acquired.Lost, share, live);
+                metrics?.ShardsTakenOver(acquired.TakenOver);
+                metrics?.RunFinished(Observability.RunOutcomeKind.Requeued, acquired.Requeued);
+                metrics?.RunFinished(Observability.RunOutcomeKind.Lost, acquired.Lost);
                 signals.WakeTrigger();
                 signals.WakeDispatcher();
             }

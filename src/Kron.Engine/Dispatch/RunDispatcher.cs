@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Kron.Core.Model;
 using Kron.Engine.Cluster;
 using Kron.Engine.Execution;
+using Kron.Engine.Observability;
 using Kron.Protocol;
 using Kron.Storage;
 using Microsoft.Extensions.Hosting;
@@ -28,6 +29,7 @@ public sealed partial class RunDispatcher : BackgroundService
     private readonly RunDispatcherOptions _options;
     private readonly string _nodeId;
     private readonly ILogger<RunDispatcher> _logger;
+    private readonly RunEvents? _events;
     private readonly ConcurrentDictionary<string, InFlightRun> _inFlight = new();
 
     /// <summary>
@@ -35,7 +37,7 @@ public sealed partial class RunDispatcher : BackgroundService
     /// renewed: when completions fall behind (a slow or overloaded database), a lease that ran out before its
     /// completion was written would let the rescuer queue the run again, and it would execute twice.
     /// </summary>
-    private readonly ConcurrentDictionary<string, string> _completing = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RunRecord> _completing = new(StringComparer.Ordinal);
     private readonly Channel<RunCompletion> _completions = Channel.CreateUnbounded<RunCompletion>();
     private readonly CancellationTokenSource _abort = new();
     private readonly List<RunCompletion> _pending = [];
@@ -53,7 +55,8 @@ public sealed partial class RunDispatcher : BackgroundService
         TimeProvider time,
         IOptions<RunDispatcherOptions> options,
         IOptions<NodeOptions> node,
-        ILogger<RunDispatcher> logger)
+        ILogger<RunDispatcher> logger,
+        RunEvents? events = null)
     {
         ArgumentNullException.ThrowIfNull(executors);
         _storage = storage;
@@ -64,6 +67,8 @@ public sealed partial class RunDispatcher : BackgroundService
         _options = options.Value;
         _nodeId = node.Value.NodeId;
         _logger = logger;
+        _events = events;
+        events?.Metrics.ObserveInFlight(() => _inFlight.Count);
     }
 
     /// <summary>Runs executing now on this node.</summary>
@@ -94,7 +99,12 @@ public sealed partial class RunDispatcher : BackgroundService
             return 0;
         }
 
-        var claimed = await _storage.ClaimRunsAsync(new ClaimRunsParams(_nodeId, free, _options.LeaseDuration, Fence: fence), cancellationToken).ConfigureAwait(false);
+        ClaimRunsResult claimed;
+        using (_events?.Metrics.Time("claim_runs"))
+        {
+            claimed = await _storage.ClaimRunsAsync(new ClaimRunsParams(_nodeId, free, _options.LeaseDuration, Fence: fence), cancellationToken).ConfigureAwait(false);
+        }
+
         lock (_slots)
         {
             // Every free slot taken: older ready runs may be waiting, so fresh slots go through the queue too.
@@ -169,7 +179,7 @@ public sealed partial class RunDispatcher : BackgroundService
     {
         var inFlight = new InFlightRun(run, CancellationTokenSource.CreateLinkedTokenSource(_abort.Token));
         _inFlight[run.Id] = inFlight;
-        LogRunStarted(_logger, run.Id, run.JobId, run.Attempt, run.ScheduledFor);
+        _events?.Started(run, _nodeId, run.StartedAt ?? _time.GetUtcNow());
         inFlight.Execution = Task.Run(() => ExecuteAsync(inFlight), CancellationToken.None);
     }
 
@@ -184,7 +194,7 @@ public sealed partial class RunDispatcher : BackgroundService
     public async Task RenewLeasesAsync(CancellationToken cancellationToken)
     {
         var leases = _inFlight.Values.Where(r => r.Run.LeaseToken is not null).Select(r => new RunLease(r.Run.Id, r.Run.LeaseToken!))
-            .Concat(_completing.Select(c => new RunLease(c.Key, c.Value)))
+            .Concat(_completing.Select(c => new RunLease(c.Key, c.Value.LeaseToken!)))
             .DistinctBy(l => l.RunId, StringComparer.Ordinal)
             .ToList();
         if (leases.Count == 0)
@@ -192,7 +202,12 @@ public sealed partial class RunDispatcher : BackgroundService
             return;
         }
 
-        var result = await _storage.ExtendLeasesAsync(new ExtendLeasesParams(leases, _options.LeaseDuration), cancellationToken).ConfigureAwait(false);
+        ExtendLeasesResult result;
+        using (_events?.Metrics.Time("extend_leases"))
+        {
+            result = await _storage.ExtendLeasesAsync(new ExtendLeasesParams(leases, _options.LeaseDuration), cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var runId in result.CancelRequested)
         {
             await CancelInFlightAsync(runId).ConfigureAwait(false);
@@ -390,8 +405,7 @@ public sealed partial class RunDispatcher : BackgroundService
         {
             // A final outcome records when the execution really started (the lease stamped the claim or fire instant).
             completion = completion.State == RunState.Queued ? completion : completion with { StartedAt = inFlight.StartedAt };
-            LogRunFinished(_logger, completion.RunId, inFlight.Run.JobId, completion.State, completion.Error);
-            _completing[completion.RunId] = completion.LeaseToken;
+            _completing[completion.RunId] = inFlight.Run;
             _completions.Writer.TryWrite(completion);
         }
 
@@ -448,13 +462,22 @@ public sealed partial class RunDispatcher : BackgroundService
 
             while (_pending.Count > 0)
             {
-                var result = await _storage.CompleteRunsAsync(new CompleteRunsParams([.. _pending]), cancellationToken).ConfigureAwait(false);
+                CompleteRunsResult result;
+                using (_events?.Metrics.Time("complete_runs"))
+                {
+                    result = await _storage.CompleteRunsAsync(new CompleteRunsParams([.. _pending]), cancellationToken).ConfigureAwait(false);
+                }
+
                 for (var i = 0; i < result.Accepted.Count; i++)
                 {
-                    _completing.TryRemove(_pending[i].RunId, out _);
+                    _completing.TryRemove(_pending[i].RunId, out var run);
                     if (!result.Accepted[i])
                     {
                         LogStaleCompletion(_logger, _pending[i].RunId);
+                    }
+                    else if (run is not null)
+                    {
+                        _events?.Completed(run, _pending[i]);
                     }
                 }
 
@@ -509,34 +532,6 @@ public sealed partial class RunDispatcher : BackgroundService
 
         public volatile bool CancelRequested;
     }
-
-    // Per-run lines are Debug: at thousands of runs a second they would cost more than the runs; the run history is in
-    // the store (GET /v1/runs) and failures are logged at Information below.
-    [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Run {RunId} of job {JobId} started (attempt {Attempt}, slot {ScheduledFor:O})")]
-    private static partial void LogRunStarted(ILogger logger, string runId, string jobId, int attempt, DateTimeOffset scheduledFor);
-
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Run {RunId} of job {JobId} is {State}")]
-    private static partial void LogRunSucceeded(ILogger logger, string runId, string jobId, string state);
-
-    [LoggerMessage(EventId = 1208, Level = LogLevel.Information, Message = "Run {RunId} of job {JobId} is {State}: {Error}")]
-    private static partial void LogRunFailed(ILogger logger, string runId, string jobId, string state, string error);
-
-#pragma warning disable CA1873 // WireNames.Of is a switch over constants, and each call is behind IsEnabled.
-    private static void LogRunFinished(ILogger logger, string runId, string jobId, RunState state, string? error)
-    {
-        if (error is null)
-        {
-            if (logger.IsEnabled(LogLevel.Debug))
-            {
-                LogRunSucceeded(logger, runId, jobId, WireNames.Of(state));
-            }
-        }
-        else if (logger.IsEnabled(LogLevel.Information))
-        {
-            LogRunFailed(logger, runId, jobId, WireNames.Of(state), error);
-        }
-    }
-#pragma warning restore CA1873
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Error, Message = "Claiming runs failed; retrying")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception);

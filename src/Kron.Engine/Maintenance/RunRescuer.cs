@@ -35,7 +35,8 @@ public sealed partial class RunRescuer(
     EngineSignals signals,
     TimeProvider time,
     IOptions<RunRescuerOptions> options,
-    ILogger<RunRescuer> logger) : BackgroundService
+    ILogger<RunRescuer> logger,
+    Observability.RunEvents? events = null) : BackgroundService
 {
     private DateTimeOffset? _unreachableSince;
     private DateTimeOffset? _reachableAgainAt;
@@ -79,6 +80,7 @@ public sealed partial class RunRescuer(
         if (result.Requeued > 0 || result.Lost > 0)
         {
             LogRescued(logger, result.Requeued, result.Lost);
+            events?.Rescued(result.Requeued, result.Lost);
             signals.WakeDispatcher();
         }
 

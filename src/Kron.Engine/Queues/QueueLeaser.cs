@@ -16,7 +16,8 @@ public sealed partial class QueueLeaser(
     EngineSignals signals,
     TimeProvider time,
     IOptions<QueueLeaserOptions> options,
-    ILogger<QueueLeaser> logger)
+    ILogger<QueueLeaser> logger,
+    Observability.RunEvents? events = null)
 {
     /// <summary>The lease owner a worker's runs are stored under; never a node id, which has no colon.</summary>
     public const string OwnerPrefix = "worker:";
@@ -48,9 +49,10 @@ public sealed partial class QueueLeaser(
             first = false;
             if (leased.Runs.Count > 0)
             {
+                var now = time.GetUtcNow();
                 foreach (var run in leased.Runs)
                 {
-                    LogLeased(logger, run.Id, run.JobId, run.Queue ?? "?", run.Attempt, worker);
+                    events?.Started(run, owner, run.StartedAt ?? now);
                 }
 
                 return leased.Runs;
@@ -129,12 +131,7 @@ public sealed partial class QueueLeaser(
             return new LeaseAnswer(LeaseStatus.Stale, after);
         }
 
-        if (logger.IsEnabled(LogLevel.Debug))
-        {
-#pragma warning disable CA1873 // Behind IsEnabled; WireNames.Of is a switch over constants.
-            LogCompleted(logger, runId, run!.JobId, WireNames.Of(completion.State), run.LeaseOwner ?? "?", completion.Error ?? string.Empty);
-#pragma warning restore CA1873
-        }
+        events?.Completed(run!, completion);
 
         if (completion.State == RunState.Queued)
         {
@@ -182,13 +179,7 @@ public sealed partial class QueueLeaser(
         _ => null,
     };
 
-    [LoggerMessage(EventId = 1500, Level = LogLevel.Debug, Message = "Run {RunId} of job {JobId} leased from queue {Queue} (attempt {Attempt}) to worker {Worker}")]
-    private static partial void LogLeased(ILogger logger, string runId, string jobId, string queue, int attempt, string worker);
-
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Debug, Message = "Run {RunId} of job {JobId} is {State} ({Owner}) {Error}")]
-    private static partial void LogCompleted(ILogger logger, string runId, string jobId, string state, string owner, string error);
-
-    [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Completion of run {RunId} by {Owner} was rejected: its lease token is no longer current")]
+    [LoggerMessage(EventId = 1600, Level = LogLevel.Warning, Message = "Completion of run {RunId} by {Owner} was rejected: its lease token is no longer current")]
     private static partial void LogStale(ILogger logger, string runId, string owner);
 }
 

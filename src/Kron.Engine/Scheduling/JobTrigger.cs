@@ -2,6 +2,7 @@ using Kron.Core.Cron;
 using Kron.Core.Model;
 using Kron.Engine.Cluster;
 using Kron.Engine.Dispatch;
+using Kron.Engine.Observability;
 using Kron.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,7 +25,8 @@ public sealed partial class JobTrigger(
     IOptions<JobTriggerOptions> options,
     IOptions<NodeOptions> node,
     ILogger<JobTrigger> logger,
-    RunDispatcher? dispatcher = null) : BackgroundService
+    RunDispatcher? dispatcher = null,
+    RunEvents? events = null) : BackgroundService
 {
     private readonly JobTriggerOptions _options = options.Value;
     private readonly string _nodeId = node.Value.NodeId;
@@ -41,7 +43,12 @@ public sealed partial class JobTrigger(
 
         var now = time.GetUtcNow();
         var shards = fence?.Shards.Select(s => s.Shard).ToList();
-        var due = await storage.GetDueJobsAsync(new GetDueJobsParams(now, _options.BatchSize, shards), cancellationToken).ConfigureAwait(false);
+        GetDueJobsResult due;
+        using (events?.Metrics.Time("get_due_jobs"))
+        {
+            due = await storage.GetDueJobsAsync(new GetDueJobsParams(now, _options.BatchSize, shards), cancellationToken).ConfigureAwait(false);
+        }
+
         if (due.Jobs.Count == 0)
         {
             return new TriggerPass(0, false, due.NextFireAfter);
@@ -61,7 +68,10 @@ public sealed partial class JobTrigger(
         FireJobsResult result;
         try
         {
-            result = await storage.FireJobsAsync(new FireJobsParams(fires, Fence: fence), cancellationToken).ConfigureAwait(false);
+            using (events?.Metrics.Time("fire_jobs"))
+            {
+                result = await storage.FireJobsAsync(new FireJobsParams(fires, Fence: fence), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
@@ -79,6 +89,11 @@ public sealed partial class JobTrigger(
         }
 
         var fired = result.Fired.Count(f => f);
+        if (events is not null)
+        {
+            var notInserted = result.NotInsertedRunIds.Count == 0 ? null : result.NotInsertedRunIds.ToHashSet(StringComparer.Ordinal);
+            events.Fired(fires.Where((_, i) => result.Fired[i]).SelectMany(f => f.Runs).Where(r => notInserted is null || !notInserted.Contains(r.Id)));
+        }
 
         // Runs left in the queue (not started here by fire-and-claim) need a claim now.
         if (fires.Where((_, i) => result.Fired[i]).Any(f => f.Runs.Any(r => r.State == RunState.Queued)))

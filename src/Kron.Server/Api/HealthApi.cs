@@ -1,4 +1,5 @@
 using Kron.Engine;
+using Kron.Engine.Cluster;
 using Kron.Protocol;
 using Kron.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -9,7 +10,11 @@ using Microsoft.Extensions.Options;
 
 namespace Kron.Server.Api;
 
-/// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (the database answers and its schema is current).</summary>
+/// <summary>
+/// <c>/healthz</c> (the process answers) and <c>/readyz</c>: the database answers, its schema is the one this build
+/// migrates to, and the node holds shards or can acquire them (embedded: all of them; cluster: its heartbeat reached
+/// the shard table within the lease TTL). 503 with the failing check's reason otherwise.
+/// </summary>
 internal static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
@@ -20,25 +25,48 @@ internal static class HealthApi
     }
 
     private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> ReadyAsync(
-        IStorageDriver storage, IOptions<NodeOptions> node, CancellationToken cancellationToken)
+        IStorageDriver storage, ShardOwnership ownership, ShardLeaser leaser, IOptions<NodeOptions> node, CancellationToken cancellationToken)
     {
-        string database;
-        bool ready;
+        var checks = new Dictionary<string, string>(StringComparer.Ordinal);
+        var ready = true;
         try
         {
             var status = await storage.GetStatusAsync(cancellationToken);
+            checks["database"] = "ok";
+            checks["migrations"] = status.IsCurrent
+                ? $"ok (schema {status.SchemaVersion})"
+                : $"schema {status.SchemaVersion}, this build expects {status.LatestVersion}";
             ready = status.IsCurrent;
-            database = ready ? $"ok (schema {status.SchemaVersion})" : $"schema {status.SchemaVersion}, expected {status.LatestVersion}";
         }
 #pragma warning disable CA1031 // Any failure to reach the database means not ready; the reason is reported.
         catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
         {
             ready = false;
-            database = $"unreachable: {e.Message}";
+            checks["database"] = $"unreachable: {e.Message}";
         }
 
-        var response = new HealthResponse(ready ? "ready" : "not ready", node.Value.NodeId, new Dictionary<string, string> { ["database"] = database });
+        var (shardsReady, shards) = Shards(ownership, leaser, node.Value.NodeId);
+        checks["shards"] = shards;
+        ready &= shardsReady;
+        var response = new HealthResponse(ready ? "ready" : "not ready", node.Value.NodeId, checks);
         return ready ? TypedResults.Ok(response) : TypedResults.Json(response, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static (bool Ready, string Detail) Shards(ShardOwnership ownership, ShardLeaser leaser, string nodeId)
+    {
+        if (ownership.IsExclusive)
+        {
+            return (true, $"ok (all {Kron.Storage.Shards.Count}, embedded)");
+        }
+
+        var held = ownership.CurrentFence(nodeId)?.Shards.Count ?? 0;
+        return leaser.SinceLastHeartbeat switch
+        {
+            null => (false, $"{held} held; no heartbeat has reached the database yet"),
+            { } since when since > leaser.LeaseTtl => (false, $"{held} held; the last heartbeat reached the database {since.TotalSeconds:0.0} s ago (lease TTL {leaser.LeaseTtl.TotalSeconds:0.#} s)"),
+            _ when held == 0 => (true, "0 held; acquirable: the next rebalance gives this node its share"),
+            _ => (true, $"ok ({held} held)"),
+        };
     }
 }

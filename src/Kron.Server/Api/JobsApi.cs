@@ -12,6 +12,9 @@ namespace Kron.Server.Api;
 /// <summary><c>/v1/jobs</c>: register, list, read, change, delete, pause, resume and trigger jobs.</summary>
 internal static class JobsApi
 {
+    /// <summary>The longest <c>q</c> (search text) a job list takes.</summary>
+    public const int MaxSearchLength = 200;
+
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder routes)
     {
         var jobs = routes.MapGroup("/v1/jobs").WithTags("Jobs");
@@ -109,7 +112,7 @@ internal static class JobsApi
     }
 
     private static async Task<Results<Ok<Page<JobResponse>>, ProblemHttpResult>> ListAsync(
-        IStorageDriver storage, string? tag, string? state, string? cursor, int? limit, CancellationToken cancellationToken)
+        IStorageDriver storage, string? tag, string? state, string? q, string? cursor, int? limit, CancellationToken cancellationToken)
     {
         if (!ApiProblems.TryPageSize(limit, out var pageSize, out var problem))
         {
@@ -128,7 +131,13 @@ internal static class JobsApi
             return ApiProblems.BadRequest($"state must be active or paused, not \"{state}\"");
         }
 
-        var page = await storage.ListJobsAsync(new ListJobsParams(pageSize, cursor, tag, paused), cancellationToken);
+        if (q is { Length: > MaxSearchLength })
+        {
+            return ApiProblems.BadRequest($"q must be at most {MaxSearchLength} characters, not {q.Length}");
+        }
+
+        var search = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
+        var page = await storage.ListJobsAsync(new ListJobsParams(pageSize, cursor, tag, paused) { Search = search }, cancellationToken);
         return TypedResults.Ok(new Page<JobResponse>([.. page.Items.Select(j => j.ToResponse())], page.NextCursor));
     }
 

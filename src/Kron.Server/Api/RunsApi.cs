@@ -1,6 +1,7 @@
 using Kron.Core.Model;
 using Kron.Engine;
 using Kron.Engine.Dispatch;
+using Kron.Engine.Observability;
 using Kron.Protocol;
 using Kron.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -59,7 +60,7 @@ internal static class RunsApi
 
     /// <summary>Redrives one dead, failed, lost or cancelled run: queued now, with a fresh set of attempts.</summary>
     private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> RetryAsync(
-        string id, IStorageDriver storage, EngineSignals signals, CancellationToken cancellationToken)
+        string id, IStorageDriver storage, EngineSignals signals, RunEvents events, CancellationToken cancellationToken)
     {
         var run = await storage.GetRunAsync(new GetRunParams(id), cancellationToken);
         if (run is null)
@@ -78,12 +79,13 @@ internal static class RunsApi
             return ApiProblems.Conflict($"run {id} changed state meanwhile; look at it again");
         }
 
+        events.Redriven(result.RunIds);
         signals.WakeDispatcher();
         return TypedResults.Ok((await storage.GetRunAsync(new GetRunParams(id), cancellationToken))!.ToResponse());
     }
 
     /// <summary>Bulk redrive by job, tag and slot range.</summary>
-    private static async Task<IResult> RedriveAsync(HttpRequest request, IStorageDriver storage, EngineSignals signals, CancellationToken cancellationToken)
+    private static async Task<IResult> RedriveAsync(HttpRequest request, IStorageDriver storage, EngineSignals signals, RunEvents events, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiProblems.ReadBodyAsync<RedriveRequest>(request, 64 * 1024, cancellationToken);
         if (problem is not null)
@@ -116,6 +118,7 @@ internal static class RunsApi
         var result = await storage.RedriveRunsAsync(new RedriveRunsParams(states, limit, JobId: body.JobId, Tag: body.Tag, From: body.From, To: body.To), cancellationToken);
         if (result.RunIds.Count > 0)
         {
+            events.Redriven(result.RunIds);
             signals.WakeDispatcher();
         }
 
@@ -124,7 +127,7 @@ internal static class RunsApi
 
     /// <summary>Cancels a queued run at once, or stops a running one (200 when cancelled, 202 when stopping).</summary>
     private static async Task<Results<Ok<RunResponse>, Accepted<RunResponse>, ProblemHttpResult>> CancelAsync(
-        string id, IStorageDriver storage, RunDispatcher dispatcher, CancellationToken cancellationToken)
+        string id, IStorageDriver storage, RunDispatcher dispatcher, RunEvents events, CancellationToken cancellationToken)
     {
         var result = await storage.CancelRunAsync(new CancelRunParams(id, "cancelled through the API"), cancellationToken);
         switch (result.Outcome)
@@ -137,6 +140,7 @@ internal static class RunsApi
                 await dispatcher.CancelInFlightAsync(id);
                 return TypedResults.Accepted($"/v1/runs/{id}", result.Run!.ToResponse());
             default:
+                events.CancelledWhileQueued(result.Run!, "cancelled through the API");
                 return TypedResults.Ok(result.Run!.ToResponse());
         }
     }

@@ -107,6 +107,8 @@ public sealed class KronNode : IAsyncDisposable
                 app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeOptions>>().Value.Address = address;
             }
 
+            ApiAuthentication.WarnWhenOpen(app, node.Addresses);
+
             return node;
         }
         catch
@@ -180,6 +182,7 @@ public sealed class KronNode : IAsyncDisposable
     private static void AddServices(WebApplicationBuilder builder)
     {
         builder.Services.AddKronEngine(builder.Configuration);
+        builder.Services.AddApiAuthentication(builder.Configuration);
         builder.Services.AddSingleton<JobService>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblems.FillDetail);
         // Unreadable parameters (limit=many) throw, so that the problem can say which parameter and why.
@@ -208,6 +211,7 @@ public sealed class KronNode : IAsyncDisposable
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiAuthentication();
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapJobsApi();
@@ -215,6 +219,7 @@ public sealed class KronNode : IAsyncDisposable
         app.MapCronApi();
         app.MapClusterApi();
         app.MapWorkersApi();
+        app.MapStatsApi();
         app.MapMetrics();
         app.MapDashboard();
     }

@@ -1,6 +1,7 @@
 using Kron.Core.Model;
 using Kron.Engine;
 using Kron.Engine.Dispatch;
+using Kron.Engine.Observability;
 using Kron.Engine.Scheduling;
 using Kron.Protocol;
 using Kron.Storage;
@@ -8,7 +9,7 @@ using Kron.Storage;
 namespace Kron.Server.Jobs;
 
 /// <summary>The API's job operations: validation, storage and a wake-up of the trigger for anything that may be due soon.</summary>
-internal sealed class JobService(IStorageDriver storage, EngineSignals signals, RunDispatcher dispatcher, TimeProvider time)
+internal sealed class JobService(IStorageDriver storage, EngineSignals signals, RunDispatcher dispatcher, RunEvents events, TimeProvider time)
 {
     /// <summary>Attempts of an optimistic update before giving up (only concurrent edits of one job collide).</summary>
     private const int UpdateAttempts = 5;
@@ -137,6 +138,10 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
                 {
                     await dispatcher.CancelInFlightAsync(run.Id).ConfigureAwait(false);
                 }
+                else if (cancelled.Outcome == CancelRunOutcome.Cancelled)
+                {
+                    events.CancelledWhileQueued(cancelled.Run!, "replaced by a manual trigger");
+                }
             }
         }
 
@@ -146,6 +151,7 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
             var run = FirePlanner.NewRun(job, now, now, Ids.New(time)) with { Trigger = RunTriggers.Manual };
             if ((await storage.InsertRunAsync(new InsertRunParams(run), cancellationToken).ConfigureAwait(false)).Inserted)
             {
+                events.Triggered(run);
                 signals.WakeDispatcher();
                 return new TriggerOutcome(await storage.GetRunAsync(new GetRunParams(run.Id), cancellationToken).ConfigureAwait(false) ?? run, null);
             }
