@@ -33,6 +33,7 @@ public sealed partial class ShardLeaser(
     private bool _unreachable;
     private long? _reconnectedAt;
     private long? _lastHeartbeat;
+    private readonly Observability.FailureThrottle _failures = new(time);
 
     /// <summary>
     /// How long ago the last heartbeat reached the database (null: none yet). A node whose heartbeat works holds its
@@ -183,6 +184,7 @@ public sealed partial class ShardLeaser(
             {
                 await Task.Delay(_options.HeartbeatInterval, time, stoppingToken).ConfigureAwait(false);
                 await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                Observability.OutageLog.Recovered(logger, _failures, "The shard heartbeat");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -192,7 +194,10 @@ public sealed partial class ShardLeaser(
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                LogHeartbeatFailed(logger, e);
+                if (_failures.Failed())
+                {
+                    LogHeartbeatFailed(logger, e);
+                }
             }
         }
     }

@@ -30,6 +30,8 @@ public sealed partial class RunDispatcher : BackgroundService
     private readonly string _nodeId;
     private readonly ILogger<RunDispatcher> _logger;
     private readonly RunEvents? _events;
+    private readonly FailureThrottle _claimFailures;
+    private readonly FailureThrottle _heartbeatFailures;
     private readonly ConcurrentDictionary<string, InFlightRun> _inFlight = new();
 
     /// <summary>
@@ -68,6 +70,8 @@ public sealed partial class RunDispatcher : BackgroundService
         _nodeId = node.Value.NodeId;
         _logger = logger;
         _events = events;
+        _claimFailures = new FailureThrottle(time);
+        _heartbeatFailures = new FailureThrottle(time);
         events?.Metrics.ObserveInFlight(() => _inFlight.Count);
     }
 
@@ -269,6 +273,7 @@ public sealed partial class RunDispatcher : BackgroundService
             {
                 var free = FreeSlots();
                 var claimed = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                OutageLog.Recovered(_logger, _claimFailures, "Claiming runs");
                 if (claimed > 0 && claimed == free)
                 {
                     continue;
@@ -282,7 +287,10 @@ public sealed partial class RunDispatcher : BackgroundService
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                LogClaimFailed(_logger, e);
+                if (_claimFailures.Failed())
+                {
+                    LogClaimFailed(_logger, e);
+                }
             }
 
             await _signals.WaitForDispatchAsync(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
@@ -503,6 +511,7 @@ public sealed partial class RunDispatcher : BackgroundService
             {
                 await Task.Delay(_options.HeartbeatInterval, _time, stoppingToken).ConfigureAwait(false);
                 await RenewLeasesAsync(stoppingToken).ConfigureAwait(false);
+                OutageLog.Recovered(_logger, _heartbeatFailures, "Renewing run leases");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -512,7 +521,10 @@ public sealed partial class RunDispatcher : BackgroundService
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                LogHeartbeatFailed(_logger, e);
+                if (_heartbeatFailures.Failed())
+                {
+                    LogHeartbeatFailed(_logger, e);
+                }
             }
         }
     }

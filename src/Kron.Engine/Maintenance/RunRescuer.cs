@@ -38,6 +38,7 @@ public sealed partial class RunRescuer(
     ILogger<RunRescuer> logger,
     Observability.RunEvents? events = null) : BackgroundService
 {
+    private readonly Observability.FailureThrottle _failures = new(time);
     private DateTimeOffset? _unreachableSince;
     private DateTimeOffset? _reachableAgainAt;
 
@@ -95,6 +96,7 @@ public sealed partial class RunRescuer(
             try
             {
                 await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                Observability.OutageLog.Recovered(logger, _failures, "The rescuer");
                 await Task.Delay(options.Value.Interval, time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -105,7 +107,11 @@ public sealed partial class RunRescuer(
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                LogFailed(logger, e);
+                if (_failures.Failed())
+                {
+                    LogFailed(logger, e);
+                }
+
                 await Task.Delay(options.Value.Interval, time, stoppingToken).ConfigureAwait(false);
             }
         }

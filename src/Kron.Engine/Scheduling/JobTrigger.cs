@@ -30,6 +30,7 @@ public sealed partial class JobTrigger(
 {
     private readonly JobTriggerOptions _options = options.Value;
     private readonly string _nodeId = node.Value.NodeId;
+    private readonly FailureThrottle _failures = new(time);
 
     /// <summary>One pass: fires what is due now. Tests call it directly.</summary>
     public async Task<TriggerPass> RunOnceAsync(CancellationToken cancellationToken)
@@ -113,6 +114,7 @@ public sealed partial class JobTrigger(
             try
             {
                 var pass = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                OutageLog.Recovered(logger, _failures, "The trigger");
                 if (pass.MoreDue)
                 {
                     continue;
@@ -129,7 +131,11 @@ public sealed partial class JobTrigger(
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                LogPassFailed(logger, e);
+                if (_failures.Failed())
+                {
+                    LogPassFailed(logger, e);
+                }
+
                 wait = _options.MaxIdleInterval;
             }
 
