@@ -1,14 +1,24 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kron.Engine.Observability;
 using Kron.Server.Metrics;
+using Kron.Testing;
 
 namespace Kron.Server.Tests;
 
 /// <summary><c>GET /metrics</c> on real nodes: the format, a real parser's verdict, and one node per DI container.</summary>
 public sealed class MetricsEndpointTests
 {
+    private static readonly string[] KronFamiliesAfterRuns =
+    [
+        "kron_fire_lag_seconds histogram", "kron_runs_started_total counter", "kron_runs_total counter", "kron_run_retries_total counter",
+        "kron_runs_dead_lettered_total counter", "kron_db_round_trip_seconds histogram", "kron_runs_queued gauge", "kron_runs_running gauge",
+        "kron_dead_letters gauge", "kron_queue_depth gauge", "kron_queue_leased gauge", "kron_node_runs_in_flight gauge", "kron_node_shards gauge",
+        "kron_build_info gauge", "process_start_time_seconds gauge",
+    ];
+
     private static readonly string[] RuntimeLintFindings =
     [
         "dotnet_assembly_count non-histogram and non-summary metrics should not have \"_count\" suffix",
@@ -52,23 +62,36 @@ public sealed class MetricsEndpointTests
     {
         await using var one = await TestNode.StartAsync();
         await using var two = await TestNode.StartAsync();
-        var meter = one.Service<IMeterFactory>().Create("Kron");
-        var probe = meter.CreateCounter<long>("kron.test.probe", "{probe}", "A counter only node one records.");
+        var job = (string)(await one.CreateJobAsync(JobBodies.Noop()))["id"]!;
         for (var i = 0; i < 3; i++)
         {
-            probe.Add(1);
-            Assert.Equal(HttpStatusCode.OK, (await one.GetAsync("/healthz")).Status);
+            await one.WaitForRunAsync((string)(await one.TriggerAsync(job))["id"]!, "succeeded");
         }
 
-        var first = (await one.GetAsync("/metrics")).Body;
+        var first = await ScrapeUntilAsync(one, "kron_runs_total{outcome=\"succeeded\"} 3\n");
         var second = (await two.GetAsync("/metrics")).Body;
 
-        Assert.Contains("\nkron_test_probe_total 3\n", first, StringComparison.Ordinal);
-        Assert.DoesNotContain("kron_test_probe", second, StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^http_server_request_duration_seconds_count\{[^}]*http_route=""/healthz""[^}]*\} 3$", first);
-        Assert.DoesNotContain("http_route=\"/healthz\"", second, StringComparison.Ordinal);
+        Assert.Contains("\nkron_runs_started_total 3\n", first, StringComparison.Ordinal);
+        Assert.DoesNotContain("kron_runs_total", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("kron_runs_started_total", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("kron_fire_lag_seconds", second, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^http_server_request_duration_seconds_count\{[^}]*http_route=""/v1/jobs/\{id\}/trigger""[^}]*\} 3$", first);
+        Assert.DoesNotContain("http_route=\"/v1/jobs/{id}/trigger\"", second, StringComparison.Ordinal);
         // Process-wide families are the same process's on both.
         Assert.Contains("dotnet_process_cpu_time_seconds_total", second, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_ApiTokensConfigured_StaysOpenToScrapers()
+    {
+        await using var node = await TestNode.StartAsync(configure: b => b.Configuration["Kron:Auth:Tokens:0"] = "0123456789abcdef0123456789abcdef");
+
+        var api = await node.GetAsync("/v1/jobs");
+        var metrics = await node.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, api.Status);
+        Assert.Equal(HttpStatusCode.OK, metrics.Status);
+        Assert.Contains("# TYPE kron_build_info gauge", metrics.Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -81,7 +104,18 @@ public sealed class MetricsEndpointTests
             await node.WaitForRunAsync((string)(await node.TriggerAsync(job))["id"]!, "succeeded");
         }
 
-        var text = (await node.GetAsync("/metrics")).Body;
+        var failing = JobBodies.Noop().With(new()
+        {
+            ["retries"] = 1,
+            ["retry"] = new JsonObject { ["initial_interval"] = "PT0.1S" },
+            ["target"] = new JsonObject { ["type"] = "noop", ["fail_rate"] = 1.0 },
+        });
+        await node.WaitForRunAsync((string)(await node.TriggerAsync((string)(await node.CreateJobAsync(failing))["id"]!))["id"]!, "dead");
+        var queued = JobBodies.Noop().With(new() { ["target"] = new JsonObject { ["type"] = "queue", ["queue"] = "mail", ["job_type"] = "send" } });
+        await node.TriggerAsync((string)(await node.CreateJobAsync(queued))["id"]!);
+        await node.Service<MetricsSampler>().RunOnceAsync(CancellationToken.None);
+
+        var text = await ScrapeUntilAsync(node, "kron_runs_dead_lettered_total 1\n");
         var (exitCode, output) = await PromtoolCheckAsync(text);
         var (ownExitCode, ownOutput) = await PromtoolCheckAsync(WithoutRuntimeFamilies(text));
 
@@ -91,8 +125,23 @@ public sealed class MetricsEndpointTests
         Assert.Equal(RuntimeLintFindings, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
         // Kron's, ASP.NET Core's and the process families are clean.
         Assert.True(ownExitCode == 0 && ownOutput.Length == 0, $"promtool check metrics exited {ownExitCode}:\n{ownOutput}\n--- the exposition:\n{text}");
-        Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text, StringComparison.Ordinal);
+        foreach (var family in KronFamiliesAfterRuns)
+        {
+            Assert.Contains($"\n# TYPE {family}\n", text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("kron_runs_total{outcome=\"succeeded\"} 3\n", text, StringComparison.Ordinal);
+        Assert.Contains("kron_runs_total{outcome=\"failed\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("kron_queue_depth{queue=\"mail\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("kron_fire_lag_seconds_bucket{le=\"+Inf\"} 5\n", text, StringComparison.Ordinal);
     }
+
+    /// <summary>Scrapes until <paramref name="expected"/> shows (counters are recorded just after the state is written).</summary>
+    internal static Task<string> ScrapeUntilAsync(TestNode node, string expected) =>
+        Eventually.GetAsync(
+            async () => (await node.GetAsync("/metrics")).Body is var text && text.Contains(expected, StringComparison.Ordinal) ? text : null,
+            TestNode.RunTimeout,
+            $"/metrics to show {expected.Trim()}");
 
     /// <summary>The exposition without the <c>dotnet_*</c> families of the runtime's meter.</summary>
     internal static string WithoutRuntimeFamilies(string exposition) =>
