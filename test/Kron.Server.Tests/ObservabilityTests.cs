@@ -37,6 +37,7 @@ public sealed class ObservabilityTests
             Assert.Equal((string)job["id"]!, l.State["JobId"]);
         });
         Assert.Contains("manual trigger", kron[0].Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.Category.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) && l.Level < LogLevel.Warning);
         Assert.Contains("succeeded", kron[2].Message, StringComparison.Ordinal);
     }
 

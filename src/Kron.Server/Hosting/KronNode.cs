@@ -56,6 +56,13 @@ public sealed class KronNode : IAsyncDisposable
         try
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+
+            // Defaults under everything else (environment, appsettings): ASP.NET Core's six lines per request would log
+            // every worker long-poll and dashboard refresh; the run lines (Kron.Runs) are what an operator reads.
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+            {
+                InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" },
+            });
             builder.WebHost.UseUrls(settings.ListenUrl);
             builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 2 * JobsLimits.MaxBodyBytes);
             builder.Services.AddSingleton(TimeProvider.System);
