@@ -173,7 +173,7 @@ internal sealed partial class PrometheusExporter : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "Reading observable instruments for /metrics failed; the others are exported")]
+        [LoggerMessage(EventId = 2000, Level = LogLevel.Warning, Message = "Reading observable instruments for /metrics failed; the others are exported")]
         public static partial void ObservationFailed(ILogger logger, Exception exception);
     }
 }
