@@ -214,6 +214,15 @@ public sealed class ClusterTests(ClusterFixture fixture)
         // Within 1 s normally; 3 s leaves room for a loaded CI machine and still rules out the 30 s idle scan.
         Assert.All(jobs, j => Assert.InRange(runs[j.Id].StartedAt!.Value - runs[j.Id].ScheduledFor, TimeSpan.Zero, TimeSpan.FromSeconds(3)));
         Assert.All(runs.Values, r => Assert.Equal(owner[ShardOf(r.JobId)], r.Node));
+
+        // Any node's live series is the cluster's: every node asked, the twelve starts counted once wherever they ran.
+        var stats = await api.GetAsync<StatsResponse>("/v1/stats");
+        Assert.Equal(["node-1", "node-2", "node-3"], stats.Nodes.Order(StringComparer.Ordinal));
+        Assert.Empty(stats.Unreachable);
+        Assert.Equal(12, stats.Points.Sum(p => p.Started));
+        var own = await api.GetAsync<StatsResponse>("/v1/stats?scope=node");
+        Assert.Equal(["node-1"], own.Nodes);
+        Assert.Equal(runs.Values.Count(r => r.Node == "node-1"), own.Points.Sum(p => p.Started));
     }
 
     private static async Task<List<JobResponse>> CreateIntervalJobsAsync(KronCluster cluster, int count, string file)

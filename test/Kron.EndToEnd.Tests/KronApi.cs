@@ -48,6 +48,13 @@ internal sealed class KronApi(Uri url) : IDisposable
         return runs;
     }
 
+    /// <summary>GET <paramref name="path"/>, asserting 200, as <typeparamref name="T"/>.</summary>
+    public async Task<T> GetAsync<T>(string path)
+    {
+        using var response = await _http.GetAsync(new Uri(path, UriKind.Relative));
+        return await ReadAsync<T>(response);
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response)

@@ -123,6 +123,8 @@ public sealed class ObservabilityTests
 
         Assert.Equal("test", (string?)stats["node"]);
         Assert.Equal("PT1S", (string?)stats["interval"]);
+        Assert.Equal(["test"], stats["nodes"]!.AsArray().Select(n => (string)n!));
+        Assert.Empty(stats["unreachable"]!.AsArray());
         var points = stats["points"]!.AsArray();
         Assert.Equal(LiveStats.Seconds, points.Count);
         Assert.Equal(1, points.Sum(p => (long)p!["started"]!));

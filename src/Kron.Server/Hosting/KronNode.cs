@@ -190,6 +190,7 @@ public sealed class KronNode : IAsyncDisposable
     {
         builder.Services.AddKronEngine(builder.Configuration);
         builder.Services.AddApiAuthentication(builder.Configuration);
+        builder.Services.AddHttpClient(StatsApi.PeerClient);
         builder.Services.AddSingleton<JobService>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblems.FillDetail);
         // Unreadable parameters (limit=many) throw, so that the problem can say which parameter and why.
