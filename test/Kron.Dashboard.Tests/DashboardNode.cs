@@ -110,3 +110,6 @@ public sealed class TokenNode : DashboardNode
 
     public override string? Token => ApiToken;
 }
+
+/// <summary>A node nobody registered a job on: what a new user sees first.</summary>
+public sealed class EmptyNode : DashboardNode;

@@ -15,7 +15,8 @@ function niceStep(max, ticks, integer) {
 }
 
 /**
- * points: [{ at, ...values }] oldest first; series: [{ key, label, className, kind: 'line' | 'bar' }];
+ * points: [{ at, ...values }] oldest first; series: [{ key, label, className, kind: 'line' | 'bar' | 'legend' }]
+ * ('legend': listed, not drawn);
  * window: seconds shown, ending at the last point; format: y value to text.
  */
 export function timeChart({ points, series, windowSeconds = 300, width, height = 170, format, label, integer = false }) {
@@ -31,7 +32,7 @@ export function timeChart({ points, series, windowSeconds = 300, width, height =
     let stacked = 0;
     for (const s of series) {
       const v = p[s.key];
-      if (typeof v !== 'number') {
+      if (typeof v !== 'number' || s.kind === 'legend') {
         continue;
       }
       if (s.kind === 'bar') {
@@ -88,7 +89,7 @@ export function timeChart({ points, series, windowSeconds = 300, width, height =
   }
   svg.append(...groups.values());
   for (const s of series) {
-    if (s.kind === 'bar') {
+    if (s.kind === 'bar' || s.kind === 'legend') {
       continue;
     }
     let segment = [];

@@ -12,8 +12,8 @@ const units = [
   ['s', 1],
 ];
 
-/** "in 4 min", "12 s ago", "now". */
-export function relative(date, now = new Date()) {
+/** "in 4 min", "12 s ago", "now"; past 45 days the date instead, unless `dates` is false. */
+export function relative(date, now = new Date(), { dates = true } = {}) {
   if (!date) {
     return '—';
   }
@@ -22,7 +22,7 @@ export function relative(date, now = new Date()) {
   if (abs < 2) {
     return 'now';
   }
-  if (abs > 45 * 86400) {
+  if (dates && abs > 45 * 86400) {
     const p = partsInZone(date, browserZone());
     return `${p.year}-${p.month}-${p.day}`;
   }
@@ -175,7 +175,7 @@ export function describeSchedule(job) {
     } catch {
       words = null;
     }
-    return { kind: 'cron', words: words ? `${words} (${zone})` : null, expression: job.cron, zone };
+    return { kind: 'cron', words: words ? `${words} (${zone})` : null, expression: job.cron, zone, hashed: /H/.test(job.cron) };
   }
   if (job.every) {
     const seconds = durationSeconds(job.every);

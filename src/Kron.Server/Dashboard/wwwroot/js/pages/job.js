@@ -96,8 +96,14 @@ export function render(main, { params: [id], ctx }) {
     replace(body,
       h('section.card.card-schedule', { 'aria-labelledby': 'schedule-title' },
         h('h2#schedule-title', 'Schedule'),
-        h('p.schedule-words', schedule.words || h('span', 'Every time ', h('code', schedule.expression), ' matches')),
-        schedule.kind === 'cron' ? h('p.muted', h('code', schedule.expression), ` in ${schedule.zone}`, schedule.words ? null : ' (no description for this expression)') : null,
+        h('p.schedule-words', schedule.words || h('span', 'Cron ', h('code', schedule.expression), ` (${schedule.zone})`)),
+        schedule.kind === 'cron'
+          ? h('p.muted', schedule.words
+            ? [h('code', schedule.expression), ` in ${schedule.zone}`]
+            : schedule.hashed
+              ? 'H fields take a value hashed from the job\u2019s id, the same every time; the occurrences below show what it picked.'
+              : 'No description in words for this expression; the occurrences below show when it fires.')
+          : null,
         h('dl.facts.facts-inline',
           h('dt', 'Next fire'),
           h('dd', job.paused ? h('span', 'paused; due ', time(job.next_fire_at), ' when resumed') : time(job.next_fire_at, { absolute: true }))),
@@ -145,7 +151,7 @@ export function render(main, { params: [id], ctx }) {
           h('span.occ-date.mono', at.date),
           h('span.occ-time.mono', at.time),
           h('span.occ-offset.mono', at.offset),
-          h('span.occ-rel.muted', relative(instant(text), now)),
+          h('span.occ-rel.muted', relative(instant(text), now, { dates: false })),
           changed ? h('span.chip.chip-warn', { title: 'The zone\u2019s UTC offset changes before this occurrence (daylight saving)' }, `offset was ${previous}`) : null);
         previous = at.offset;
         return item;

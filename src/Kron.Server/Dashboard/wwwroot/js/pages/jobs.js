@@ -227,8 +227,11 @@ function jobRow(job, now, onChange, actions) {
         job.name && job.key ? h('span.mono', job.key) : null,
         job.tags.map((t) => h('span.tag', t)))),
     h('td.cell-schedule',
-      h('div', { title: schedule.expression ? `${schedule.expression}${schedule.zone ? ` (${schedule.zone})` : ''}` : null }, schedule.words || h('code', schedule.expression)),
-      schedule.kind === 'cron' && schedule.words ? h('div.cell-sub.mono', schedule.expression) : null),
+      h('div', { title: schedule.expression ? `${schedule.expression}${schedule.zone ? ` (${schedule.zone})` : ''}` : null },
+        schedule.words || [h('code', schedule.expression), h('span.muted', ` (${schedule.zone})`)]),
+      schedule.kind === 'cron'
+        ? h('div.cell-sub', schedule.words ? h('span.mono', schedule.expression) : schedule.hashed ? 'H: a value picked per job' : null)
+        : null),
     h('td.cell-target',
       h('span.target-type', job.target.type),
       h('span.truncate', { title: describeTarget(job.target) }, describeTarget(job.target))),

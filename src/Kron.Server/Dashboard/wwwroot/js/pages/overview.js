@@ -14,9 +14,9 @@ const LAG_SERIES = [
   { key: 'lag_max_seconds', label: 'max', className: 'series-3' },
 ];
 const RATE_SERIES = [
-  { key: 'started', label: 'started', className: 'series-1' },
   { key: 'succeeded', label: 'finished ok', className: 'series-4', kind: 'bar' },
   { key: 'failed', label: 'failed', className: 'series-bad', kind: 'bar' },
+  { key: 'started', label: 'started', className: 'series-started', kind: 'legend' },
 ];
 
 function seconds(v) {
@@ -138,7 +138,7 @@ export function render(main, { ctx }) {
     const list = h('ul.recent-list', runs.map((run) => {
       const name = h('a', { href: `#/runs/${encodeURIComponent(run.id)}` }, run.job_id.slice(0, 8));
       jobById(run.job_id).then((job) => { if (job) { name.textContent = jobTitle(job); } }).catch(() => {});
-      const outcome = describeOutcome(run);
+      const outcome = run.state === 'succeeded' ? '' : describeOutcome(run);
       return h('li', badge(run.state), name, outcome ? h('span.muted.truncate', outcome) : null, h('span.recent-time', time(run.finished_at || run.started_at || run.scheduled_for)));
     }));
     replace(recent, list);
