@@ -74,7 +74,8 @@ export function timeChart({ points, series, windowSeconds = 300, width, height =
   svg.append(grid);
 
   // Bars are stacked in the order given, one per interval, ending at the interval's instant.
-  const barWidth = Math.max(1, innerW / windowSeconds - 0.6);
+  // Touching (a hair wider than an interval), so that a steady rate reads as an area, not as stripes.
+  const barWidth = innerW / windowSeconds + 0.4;
   const groups = new Map(bars.map((s) => [s.key, h(`g.${s.className}`)]));
   for (const p of points) {
     let base = 0;

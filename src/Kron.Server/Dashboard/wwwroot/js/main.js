@@ -53,9 +53,11 @@ function context(section) {
 }
 
 function parseHash() {
-  const raw = decodeURIComponent(location.hash.replace(/^#/, '')) || '/';
-  const [path, search = ''] = raw.split('?');
-  return { path, query: new URLSearchParams(search) };
+  // Split before decoding: a search text may hold an encoded "?" or "&". Path segments are decoded by route().
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const at = raw.indexOf('?');
+  const path = at < 0 ? raw : raw.slice(0, at);
+  return { path, query: new URLSearchParams(at < 0 ? '' : raw.slice(at + 1)) };
 }
 
 function route() {
@@ -76,7 +78,7 @@ function route() {
   }
   if (!match) {
     main.replaceChildren(h('div.page-head', h('h1', { tabindex: '-1' }, 'Not found')),
-      h('p', 'There is no page at ', h('code', path), '. ', h('a', { href: '#/' }, 'Go to the overview.')));
+      h('p', 'There is no page at ', h('code', `#${path}`), '. ', h('a', { href: '#/' }, 'Go to the overview.')));
     return;
   }
   const [pattern, page, section] = match;

@@ -76,7 +76,7 @@ export function render(main, { query: params, ctx }) {
 
   function apiParams(limit, after) {
     const state = filters.state === 'late' ? 'active' : ['active', 'paused'].includes(filters.state) ? filters.state : '';
-    return query('v1/jobs', { q: filters.q.trim(), tag: filters.tag, state, cursor: after, limit });
+    return query('v1/jobs', { q: filters.q.trim().slice(0, 200), tag: filters.tag, state, cursor: after, limit });
   }
 
   // Applied here as well as by the server: a server without ?q= support still narrows the list, and late/failing are

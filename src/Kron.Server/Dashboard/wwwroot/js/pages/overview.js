@@ -109,12 +109,18 @@ export function render(main, { ctx }) {
     }
 
     replace(help, all.length === 0 ? h('section.card', registerHelp()) : null);
-    drawAttention(late, failing, now);
+    drawAttention(late, failing, dead);
     drawRecent(latest.items);
   }
 
-  function drawAttention(late, failing, now) {
+  function drawAttention(late, failing, dead) {
     const items = [
+      dead.items.length
+        ? h('li',
+          h('a', { href: '#/dead' }, `${dead.items.length}${dead.next_cursor ? '+' : ''} dead letter${dead.items.length === 1 && !dead.next_cursor ? '' : 's'}`),
+          badge('dead'),
+          h('span.muted', 'runs out of attempts; retry them once fixed'))
+        : null,
       ...failing.slice(0, 6).map((job) => h('li',
         h('a', { href: `#/jobs/${encodeURIComponent(job.id)}` }, jobTitle(job)),
         badge(job.last_run.state),
@@ -123,11 +129,11 @@ export function render(main, { ctx }) {
         h('a', { href: `#/jobs/${encodeURIComponent(job.id)}` }, jobTitle(job)),
         badge('late'),
         h('span.muted', 'was due ', time(job.next_fire_at)))),
-    ];
+    ].filter(Boolean);
     replace(attention, items.length
       ? h('ul.attention-list', items)
-      : h('p.all-good', h('span.badge.badge-succeeded', h('span.badge-icon', { 'aria-hidden': 'true' }, '✓'), 'All good'),
-        ' No late jobs, no failing jobs.', now ? '' : ''));
+      : h('p.all-good', h('span.badge.badge-succeeded', h('span.badge-icon', { 'aria-hidden': 'true' }, '\u2713'), 'All good'),
+        ' No late jobs, no failing jobs, no dead letters.'));
   }
 
   function drawRecent(runs) {
