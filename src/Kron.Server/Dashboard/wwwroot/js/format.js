@@ -226,8 +226,9 @@ export function jobTitle(job) {
   return job?.name || job?.key || job?.id || '';
 }
 
+/** The distinguishing end of an id (ids start with their timestamp, so their beginnings look alike). */
 export function shortId(id) {
-  return id && id.length > 12 ? `${id.slice(0, 4)}…${id.slice(-6)}` : id;
+  return id && id.length > 12 ? `\u2026${id.slice(-8)}` : id;
 }
 
 export function number(n) {

@@ -20,7 +20,7 @@ export function render(main, { params: [id], ctx }) {
   const body = h('div.job-body');
   const occurrences = h('div.occurrences');
   const failure = h('div');
-  const runsBox = h('div.results', { 'aria-live': 'polite' });
+  const runsBox = h('div.results');
   const stateSelect = h('select#run-state.input.select', RUN_STATES.map((s) => h('option', { value: s }, s ? s[0].toUpperCase() + s.slice(1) : 'All states')));
   stateSelect.addEventListener('change', () => {
     runState = stateSelect.value;

@@ -35,8 +35,11 @@ export function render(main, { query: params, ctx }) {
   });
   const tagSelect = h('select#tag-filter.input.select');
   const stateGroup = h('div.segmented', { role: 'group', 'aria-label': 'State' });
-  const results = h('div.results', { 'aria-live': 'polite', 'aria-busy': 'true' });
+  const results = h('div.results', { 'aria-busy': 'true' });
   const more = h('div.more');
+  // Announced to screen readers after a search or filter change only, not on every refresh.
+  const status = h('p.visually-hidden', { role: 'status' });
+  let announce = false;
 
   main.append(
     h('div.page-head', h('div', h('h1', 'Jobs'), count)),
@@ -44,6 +47,7 @@ export function render(main, { query: params, ctx }) {
       h('div.field.field-grow', h('label.label', { for: 'job-search' }, 'Search ', h('kbd', '/')), search),
       h('div.field', h('label.label', { for: 'tag-filter' }, 'Tag'), tagSelect),
       h('div.field', h('span.label', { id: 'state-label' }, 'State'), stateGroup)),
+    status,
     results,
     more);
 
@@ -98,6 +102,7 @@ export function render(main, { query: params, ctx }) {
 
   async function reload({ keep = false } = {}) {
     const ticket = ++loading;
+    announce = announce || !keep;
     results.setAttribute('aria-busy', 'true');
     try {
       const wanted = filters.state === 'late' || filters.state === 'failing' ? 500 : Math.min(500, Math.max(PAGE, keep ? items.length : 0));
@@ -136,6 +141,10 @@ export function render(main, { query: params, ctx }) {
     count.textContent = filtered
       ? `${number(shown.length)}${cursor ? '+' : ''} matching`
       : total !== null ? `${number(total)} registered` : `${number(items.length)}+ registered`;
+    if (announce) {
+      announce = false;
+      status.textContent = `${shown.length === 0 ? 'No' : number(shown.length)} job${shown.length === 1 ? '' : 's'} shown`;
+    }
 
     if (items.length === 0 && !filtered) {
       replace(results, registerHelp());

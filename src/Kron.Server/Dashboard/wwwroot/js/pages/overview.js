@@ -36,9 +36,11 @@ function perSecond(v) {
 export function render(main, { ctx }) {
   ctx.title('Overview');
   const sub = h('p.page-sub', 'This node\u2019s jobs and runs at a glance.');
-  const cards = h('div.stat-cards', { 'aria-live': 'polite' });
+  const cards = h('div.stat-cards');
   const chartBody = h('div.chart-body');
   const chartSummary = h('span.muted');
+  const chartScope = h('span.muted', '(last 5 minutes)');
+  const chartMissing = h('div');
   const attention = h('div');
   const recent = h('div');
   const lower = h('div.grid-2',
@@ -52,7 +54,8 @@ export function render(main, { ctx }) {
     cards,
     help,
     h('section.card.card-chart', { 'aria-labelledby': 'chart-title' },
-      h('div.card-head', h('h2#chart-title', 'Fire lag and throughput ', h('span.muted', '(this node, last 5 minutes)')), chartSummary),
+      h('div.card-head', h('h2#chart-title', 'Fire lag and throughput ', chartScope), chartSummary),
+      chartMissing,
       chartBody),
     lower);
 
@@ -157,6 +160,12 @@ export function render(main, { ctx }) {
     try {
       const stats = await api('v1/stats', { signal: ctx.signal });
       statsPoints = stats.points || [];
+      // In a cluster the serving node merges every live node's series; a node that did not answer is missing from it.
+      const nodes = stats.nodes || [stats.node];
+      replace(chartScope, nodes.length > 1 ? `(${nodes.length} nodes, last 5 minutes)` : `(node ${nodes[0]}, last 5 minutes)`);
+      replace(chartMissing, stats.unreachable?.length
+        ? h('p.callout.callout-warn', `Not counted: ${stats.unreachable.join(', ')} did not answer in time.`)
+        : null);
     } catch (error) {
       if (error.name === 'AbortError') {
         return;

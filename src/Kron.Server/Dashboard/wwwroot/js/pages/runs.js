@@ -30,7 +30,7 @@ export function render(main, { query: params, ctx }) {
 
   ctx.title(dead ? 'Dead letters' : 'Runs');
   const sub = h('p.page-sub', '\u00a0');
-  const results = h('div.results', { 'aria-live': 'polite' });
+  const results = h('div.results');
   const more = h('div.more');
   const stateGroup = h('div.segmented', { role: 'group', 'aria-label': 'Run state' });
 
