@@ -131,6 +131,17 @@ public sealed partial class DashboardTests(ChromiumFixture chromium, OpenNode no
         await row.GetByRole(AriaRole.Button, new() { Name = "Output" }).ClickAsync();
         await Expect(session.Page.Locator($"#output-{runId} pre.output")).ToContainTextAsync("boom-output");
         await session.ScreenshotAsync("runs");
+
+        // The job page redrives all of its dead runs at once (POST /v1/runs/retry with its id).
+        await session.GoToAsync($"#/jobs/{id}");
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Retry all dead runs" }).ClickAsync();
+
+        await Expect(session.Page.Locator(".toast")).ToContainTextAsync("1 run queued again");
+        var again = await Eventually.GetAsync(
+            async () => await node.GetAsync($"v1/runs/{runId}") is { } r && (int)r["attempt"]! == 2 ? r : null,
+            DashboardNode.RunTimeout,
+            "the run's second attempt");
+        Assert.Equal(2, (int)again["attempt"]!);
         session.AssertNoBrowserErrors();
     }
 

@@ -66,6 +66,18 @@ export function triggerButton(job, onDone, label = 'Run now') {
   });
 }
 
+/** Redrives every dead run of a job at once (POST /v1/runs/retry with the job's id). */
+export function retryDeadButton(jobId, onDone) {
+  return button('Retry all dead runs', {
+    key: `retry-dead:${jobId}`,
+    run: async () => {
+      const result = await api('v1/runs/retry', { method: 'POST', body: { job_id: jobId, states: ['dead'] } });
+      return `${result.redriven} run${result.redriven === 1 ? '' : 's'} queued again`;
+    },
+    onDone,
+  });
+}
+
 export function runButtons(run, onDone, name) {
   const buttons = [];
   const label = name ? ` of ${name}` : '';

@@ -2,7 +2,7 @@
 // changes show), its definition, its latest failure with the output, and its run history.
 
 import { api, query } from '../api.js';
-import { pauseResumeButton, triggerButton } from '../actions.js';
+import { pauseResumeButton, retryDeadButton, triggerButton } from '../actions.js';
 import { badge, errorBox, h, replace, time } from '../dom.js';
 import {
   compact, describeOutcome, describeSchedule, describeTarget, durationSeconds, inZone, instant, isLate, jobTitle, relative,
@@ -21,6 +21,7 @@ export function render(main, { params: [id], ctx }) {
   const occurrences = h('div.occurrences');
   const failure = h('div');
   const runsBox = h('div.results');
+  const bulk = h('span');
   const stateSelect = h('select#run-state.input.select', RUN_STATES.map((s) => h('option', { value: s }, s ? s[0].toUpperCase() + s.slice(1) : 'All states')));
   stateSelect.addEventListener('change', () => {
     runState = stateSelect.value;
@@ -34,7 +35,7 @@ export function render(main, { params: [id], ctx }) {
     failure,
     h('section.card', { 'aria-labelledby': 'runs-title' },
       h('div.card-head', h('h2#runs-title', 'Run history'),
-        h('div.field.field-inline', h('label.label', { for: 'run-state' }, 'State'), stateSelect)),
+        h('div.card-tools', bulk, h('div.field.field-inline', h('label.label', { for: 'run-state' }, 'State'), stateSelect))),
       runsBox));
 
   async function loadJob() {
@@ -183,6 +184,7 @@ export function render(main, { params: [id], ctx }) {
     } else if (runState === '') {
       replace(failure);
     }
+    replace(bulk, runs.some((r) => r.state === 'dead') ? retryDeadButton(id, refresh) : null);
     replace(runsBox, runs.length === 0
       ? h('p.empty-small.muted', runState ? `No ${runState} runs.` : 'This job has not run yet. Use \u201cRun now\u201d to start one outside the schedule.')
       : runsTable(runs, { onChange: refresh, expanded, caption: 'Run history' }));
