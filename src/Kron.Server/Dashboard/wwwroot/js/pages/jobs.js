@@ -138,9 +138,10 @@ export function render(main, { query: params, ctx }) {
     fillTags();
     const shown = visible(items);
     const filtered = filters.q || filters.tag || filters.state;
-    count.textContent = filtered
-      ? `${number(shown.length)}${cursor ? '+' : ''} matching`
-      : total !== null ? `${number(total)} registered` : `${number(items.length)}+ registered`;
+    replace(count, filtered
+      ? [`${number(shown.length)}${cursor ? '+' : ''} matching \u00b7 `,
+        h('button.inline-link', { type: 'button', dataset: { key: 'clear-filters' }, onclick: clear }, 'clear filters')]
+      : total !== null ? `${number(total)} registered` : `${number(items.length)}+ registered`);
     if (announce) {
       announce = false;
       status.textContent = `${shown.length === 0 ? 'No' : number(shown.length)} job${shown.length === 1 ? '' : 's'} shown`;
