@@ -9,6 +9,12 @@ public static class NodeVersion
     public static string Current { get; } =
         typeof(NodeVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    /// <summary>When this process started.</summary>
-    public static DateTimeOffset StartedAt { get; } = TimeProvider.System.GetUtcNow();
+    /// <summary>When this process started (the operating system's record, not the first read of this property).</summary>
+    public static DateTimeOffset StartedAt { get; } = ProcessStart();
+
+    private static DateTimeOffset ProcessStart()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return new DateTimeOffset(process.StartTime.ToUniversalTime(), TimeSpan.Zero);
+    }
 }

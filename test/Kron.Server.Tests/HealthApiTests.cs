@@ -49,4 +49,17 @@ public sealed class HealthApiTests
         Assert.True(paths.TryGetProperty("/v1/runs/{id}", out _));
         Assert.True(paths.TryGetProperty("/v1/cron/next", out _));
     }
+
+    [Fact]
+    public async Task Cluster_EmbeddedNode_StartedBeforeNowAndHoldsEveryShard()
+    {
+        await using var node = await TestNode.StartAsync();
+
+        var cluster = (await node.GetAsync("/v1/cluster")).Object;
+
+        var self = cluster["nodes"]!.AsArray().Single()!;
+        Assert.Equal("embedded", (string?)cluster["mode"]);
+        Assert.True(self["started_at"].Instant() < cluster["now"].Instant(), $"started_at {self["started_at"]} is not before now {cluster["now"]}");
+        Assert.Equal(256, (int)self["shards"]!);
+    }
 }

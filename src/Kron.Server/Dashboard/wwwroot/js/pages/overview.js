@@ -35,7 +35,7 @@ function perSecond(v) {
 
 export function render(main, { ctx }) {
   ctx.title('Overview');
-  const sub = h('p.page-sub', 'This node\u2019s jobs and runs at a glance.');
+  const sub = h('p.page-sub', 'Every job and run in the store, at a glance.');
   const cards = h('div.stat-cards');
   const chartBody = h('div.chart-body');
   const chartSummary = h('span.muted');
