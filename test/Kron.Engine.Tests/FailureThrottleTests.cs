@@ -25,12 +25,4 @@ public sealed class FailureThrottleTests
         Assert.Equal(0, throttle.Succeeded());
         Assert.True(throttle.Failed());
     }
-
-    /// <summary>A clock whose monotonic timestamps move only when the test says so.</summary>
-    private sealed class SteppingTimestamps : TimeProvider
-    {
-        public long Timestamp { get; set; } = 1_000;
-
-        public override long GetTimestamp() => Timestamp;
-    }
 }

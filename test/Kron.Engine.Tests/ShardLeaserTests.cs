@@ -180,12 +180,4 @@ public sealed class ShardLeaserTests : IAsyncLifetime
 
     private JobTrigger Trigger(ShardOwnership ownership, string nodeId) =>
         new(_storage, ownership, new EngineSignals(), _clock, Options.Create(new JobTriggerOptions()), Options.Create(new NodeOptions { NodeId = nodeId }), NullLogger<JobTrigger>.Instance);
-
-    /// <summary>A clock whose monotonic timestamps move only when the test says so.</summary>
-    private sealed class SteppingTimestamps : TimeProvider
-    {
-        public long Timestamp { get; set; } = 1_000;
-
-        public override long GetTimestamp() => Timestamp;
-    }
 }
