@@ -78,6 +78,7 @@ public sealed partial class PostgresDriver
                     .Boolean("take_over", parameters.TakeOver));
                 var acquired = new List<ShardLease>();
                 int takenOver = 0, requeued = 0, lost = 0;
+                var rescued = new List<RescuedRun>();
                 var reader = await acquire.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
@@ -88,10 +89,11 @@ public sealed partial class PostgresDriver
                         takenOver += row.Boolean("taken_over") ? 1 : 0;
                         requeued += row.Int32("requeued");
                         lost += row.Int32("lost");
+                        rescued.AddRange(RescuedRunsJson(row.String("rescued_runs")));
                     }
                 }
 
-                return new AcquireShardsResult(acquired, takenOver, requeued, lost);
+                return new AcquireShardsResult(acquired, takenOver, requeued, lost) { Rescued = rescued };
             },
             cancellationToken);
     }
@@ -220,5 +222,17 @@ public sealed partial class PostgresDriver
 
             return new ClusterView(now, nodes, shards);
         }
+    }
+
+    /// <summary>The runs a takeover rescued in one shard: a JSON array of [state, id, job_id, attempt, error] arrays.</summary>
+    private static IEnumerable<RescuedRun> RescuedRunsJson(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateArray().Select(run => new RescuedRun(
+            run[1].GetString()!,
+            run[2].GetString()!,
+            WireEnums.Parse<Kron.Core.Model.RunState>(run[0].GetString()!, "state"),
+            run[3].GetInt32(),
+            run[4].ValueKind == System.Text.Json.JsonValueKind.Null ? null : run[4].GetString()))];
     }
 }

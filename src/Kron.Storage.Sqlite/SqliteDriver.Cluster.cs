@@ -95,7 +95,8 @@ public sealed partial class SqliteDriver
                     acquired = await ReadShardLeasesAsync(acquire, ct).ConfigureAwait(false);
                 }
 
-                int takenOver = 0, requeued = 0, lost = 0;
+                var takenOver = 0;
+                var runs = new List<RescuedRun>();
                 using var rescue = Command(transaction, SqlQueries.ShardRescueRuns);
                 foreach (var lease in acquired)
                 {
@@ -113,13 +114,12 @@ public sealed partial class SqliteDriver
                     var reader = await rescue.ExecuteReaderAsync(ct).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
-                        var rescued = await RescuedRuns.CountAsync(reader, ct).ConfigureAwait(false);
-                        requeued += rescued.Requeued;
-                        lost += rescued.Lost;
+                        runs.AddRange((await RescuedRuns.CountAsync(reader, ct).ConfigureAwait(false)).Runs);
                     }
                 }
 
-                return new AcquireShardsResult([.. acquired.OrderBy(l => l.Shard)], takenOver, requeued, lost);
+                var rescued = RescuedRuns.Of(runs);
+                return new AcquireShardsResult([.. acquired.OrderBy(l => l.Shard)], takenOver, rescued.Requeued, rescued.Lost) { Rescued = runs };
             },
             cancellationToken);
     }

@@ -51,7 +51,11 @@ public sealed record GetClusterParams(DateTimeOffset? Now = null);
 public sealed record AcquireShardsParams(string NodeId, int Limit, TimeSpan LeaseTtl, DateTimeOffset? Now = null, bool TakeOver = true);
 
 /// <summary>The shards acquired, and the runs rescued from the previous owners of shards taken over.</summary>
-public sealed record AcquireShardsResult(IReadOnlyList<ShardLease> Acquired, int TakenOver, int Requeued, int Lost);
+public sealed record AcquireShardsResult(IReadOnlyList<ShardLease> Acquired, int TakenOver, int Requeued, int Lost)
+{
+    /// <summary>Each run rescued from the previous owners, as it is now.</summary>
+    public IReadOnlyList<RescuedRun> Rescued { get; init; } = [];
+}
 
 /// <summary>
 /// Give shards back at once (rebalancing, or stopping): owner = null, expires_at = now, epoch unchanged. Only shards

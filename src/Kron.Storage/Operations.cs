@@ -155,7 +155,14 @@ public sealed record CompleteRunsResult(IReadOnlyList<bool> Accepted);
 public sealed record RescueRunsParams(int Limit, DateTimeOffset? Now = null, string? Owner = null);
 
 /// <summary>Runs returned to the queue (at least once) and runs marked lost (at most once).</summary>
-public sealed record RescueRunsResult(int Requeued, int Lost);
+public sealed record RescueRunsResult(int Requeued, int Lost)
+{
+    /// <summary>Each rescued run as it is now: queued again (with its new attempt) or lost, with the reason.</summary>
+    public IReadOnlyList<RescuedRun> Runs { get; init; } = [];
+}
+
+/// <summary>A run a rescue or a takeover changed: its new state and attempt, and the error that says why.</summary>
+public sealed record RescuedRun(string Id, string JobId, RunState State, int Attempt, string? Error);
 
 public sealed record GetRunParams(string Id);
 

@@ -29,9 +29,9 @@ public sealed class RunRescuerTests
         await using var engine = await EngineHarness.StartAsync();
         var run = await ClaimedByADeadNodeAsync(engine, TestJobs.Once(T0, TestJobs.Noop()) with { Delivery = DeliveryGuarantee.AtMostOnce, Retries = 3 });
 
-        Assert.Equal(new RescueRunsResult(0, 0), await engine.Rescuer.RunOnceAsync(CancellationToken.None));
+        Assert.Equal((0, 0), Counts(await engine.Rescuer.RunOnceAsync(CancellationToken.None)));
         engine.Clock.Advance(EngineHarness.LeaseDuration + TimeSpan.FromSeconds(1));
-        Assert.Equal(new RescueRunsResult(0, 1), await engine.Rescuer.RunOnceAsync(CancellationToken.None));
+        Assert.Equal((0, 1), Counts(await engine.Rescuer.RunOnceAsync(CancellationToken.None)));
 
         var lost = await engine.RunAsync(run.Id);
         Assert.Equal((RunState.Lost, 1), (lost.State, lost.Attempt));
@@ -40,7 +40,7 @@ public sealed class RunRescuerTests
         Assert.Null(lost.LeaseToken);
         engine.Clock.Advance(TimeSpan.FromHours(1));
         Assert.Equal(0, await engine.DispatchAsync());
-        Assert.Equal(new RescueRunsResult(0, 0), await engine.Rescuer.RunOnceAsync(CancellationToken.None));
+        Assert.Equal((0, 0), Counts(await engine.Rescuer.RunOnceAsync(CancellationToken.None)));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class RunRescuerTests
         var run = await ClaimedByADeadNodeAsync(engine, TestJobs.Once(T0, TestJobs.Noop()));
 
         engine.Clock.Advance(EngineHarness.LeaseDuration + TimeSpan.FromSeconds(1));
-        Assert.Equal(new RescueRunsResult(1, 0), await engine.Rescuer.RunOnceAsync(CancellationToken.None));
+        Assert.Equal((1, 0), Counts(await engine.Rescuer.RunOnceAsync(CancellationToken.None)));
 
         var requeued = await engine.RunAsync(run.Id);
         Assert.Equal((RunState.Queued, 2, engine.Clock.GetUtcNow()), (requeued.State, requeued.Attempt, requeued.ReadyAt));
@@ -72,7 +72,7 @@ public sealed class RunRescuerTests
         await engine.Dispatcher.RenewLeasesAsync(CancellationToken.None);
         engine.Clock.Advance(TimeSpan.FromSeconds(20));
 
-        Assert.Equal(new RescueRunsResult(0, 0), await engine.Rescuer.RunOnceAsync(CancellationToken.None));
+        Assert.Equal((0, 0), Counts(await engine.Rescuer.RunOnceAsync(CancellationToken.None)));
     }
 
     [Fact]
@@ -94,9 +94,11 @@ public sealed class RunRescuerTests
         engine.Clock.Advance(TimeSpan.FromSeconds(1));
         var after = await rescuer.RunOnceAsync(CancellationToken.None);
 
-        Assert.Equal(new RescueRunsResult(0, 0), back);
-        Assert.Equal(new RescueRunsResult(0, 0), stillWaiting);
-        Assert.Equal(new RescueRunsResult(1, 0), after);
+        Assert.Equal((0, 0), Counts(back));
+        Assert.Equal((0, 0), Counts(stillWaiting));
+        Assert.Equal((1, 0), Counts(after));
         Assert.Equal(RunState.Queued, (await engine.RunAsync(run.Id)).State);
     }
+
+    private static (int Requeued, int Lost) Counts(RescueRunsResult result) => (result.Requeued, result.Lost);
 }

@@ -104,6 +104,9 @@ public abstract partial class StorageConformanceTests
         Assert.Contains("node-a", requeued.Error, StringComparison.Ordinal);
         var lost = await GetRunAsync(atMostOnce.Id);
         Assert.Equal((RunState.Lost, 1, expired), (lost.State, lost.Attempt, lost.FinishedAt));
+        Assert.Equal(
+            [new RescuedRun(atLeastOnce.Id, atLeastOnce.JobId, RunState.Queued, 2, requeued.Error), new RescuedRun(atMostOnce.Id, atMostOnce.JobId, RunState.Lost, 1, lost.Error)],
+            b.Rescued.OrderBy(r => r.State == RunState.Lost));
         Assert.False(await CompleteAsync(new RunCompletion(atLeastOnce.Id, atLeastOnce.LeaseToken!, RunState.Succeeded), expired));
         Assert.False(await CompleteAsync(new RunCompletion(atMostOnce.Id, atMostOnce.LeaseToken!, RunState.Succeeded), expired));
         Assert.Equal(RunState.Running, (await GetRunAsync(otherOwner.Id)).State);

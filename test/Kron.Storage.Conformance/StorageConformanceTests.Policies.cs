@@ -288,7 +288,7 @@ public abstract partial class StorageConformanceTests
 
         var result = await Driver.RescueRunsAsync(new RescueRunsParams(10, now, Owner: "node-1"), Ct);
 
-        Assert.Equal(new RescueRunsResult(1, 1), result);
+        Assert.Equal((1, 1), Counts(result));
         var requeued = await GetRunAsync(atLeastOnce.Id);
         Assert.Equal(
             atLeastOnce with
@@ -326,14 +326,14 @@ public abstract partial class StorageConformanceTests
         var first = await Driver.RescueRunsAsync(new RescueRunsParams(2, later, Owner: "node-1"), Ct);
         var second = await Driver.RescueRunsAsync(new RescueRunsParams(2, later, Owner: "node-1"), Ct);
 
-        Assert.Equal((new RescueRunsResult(2, 0), new RescueRunsResult(1, 0)), (first, second));
+        Assert.Equal(((2, 0), (1, 0)), (Counts(first), Counts(second)));
         foreach (var id in new[] { expired.Id, ownA.Id, ownB.Id })
         {
             Assert.Equal(RunState.Queued, (await GetRunAsync(id)).State);
         }
 
         Assert.Equal(fresh, await GetRunAsync(fresh.Id));
-        Assert.Equal(new RescueRunsResult(0, 0), await Driver.RescueRunsAsync(new RescueRunsParams(2, later, Owner: "node-1"), Ct));
+        Assert.Equal((0, 0), Counts(await Driver.RescueRunsAsync(new RescueRunsParams(2, later, Owner: "node-1"), Ct)));
     }
 
     [Fact]
@@ -342,7 +342,7 @@ public abstract partial class StorageConformanceTests
         var run = await InsertAndClaimAsync();
         await Driver.CancelRunAsync(new CancelRunParams(run.Id, "stop", T0.AddSeconds(1)), Ct);
 
-        Assert.Equal(new RescueRunsResult(1, 0), await Driver.RescueRunsAsync(new RescueRunsParams(10, T0.AddHours(1)), Ct));
+        Assert.Equal((1, 0), Counts(await Driver.RescueRunsAsync(new RescueRunsParams(10, T0.AddHours(1)), Ct)));
 
         var stored = await GetRunAsync(run.Id);
         Assert.Equal((RunState.Queued, false), (stored.State, stored.CancelRequested));

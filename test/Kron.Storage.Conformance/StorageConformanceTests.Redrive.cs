@@ -236,7 +236,7 @@ public abstract partial class StorageConformanceTests
     {
         var zombie = await InsertAndClaimAsync(DeliveryGuarantee.AtMostOnce);
         var later = T0.AddHours(1);
-        Assert.Equal(new RescueRunsResult(0, 1), await Driver.RescueRunsAsync(new RescueRunsParams(10, later), Ct));
+        Assert.Equal((0, 1), Counts(await Driver.RescueRunsAsync(new RescueRunsParams(10, later), Ct)));
         Assert.Equal([zombie.Id], (await Driver.RedriveRunsAsync(new RedriveRunsParams([RunState.Lost], 10, JobId: zombie.JobId, Now: later), Ct)).RunIds);
         var current = Assert.Single(await ClaimAsync("node-2", later));
 

@@ -23,7 +23,7 @@ public sealed partial class ShardLeaser(
     IOptions<NodeOptions> node,
     ILogger<ShardLeaser> logger,
     DatabaseClock? clock = null,
-    Observability.KronMetrics? metrics = null) : BackgroundService
+    Observability.RunEvents? events = null) : BackgroundService
 {
     private readonly ShardLeaserOptions _options = options.Value;
     private readonly string _nodeId = node.Value.NodeId;
@@ -57,7 +57,7 @@ public sealed partial class ShardLeaser(
         ClusterView view;
         try
         {
-            using (metrics?.Time("heartbeat_node"))
+            using (events?.Metrics.Time("heartbeat_node"))
             {
                 view = await storage.HeartbeatNodeAsync(
                     new HeartbeatNodeParams(_nodeId, _node.Address, NodeVersion.Current, _startedAt, _options.LeaseTtl), cancellationToken).ConfigureAwait(false);
@@ -114,9 +114,8 @@ public sealed partial class ShardLeaser(
                 var acquiredDeadline = acquireTimestamp + ToTimestampTicks(_options.LeaseTtl - _options.SelfFenceMargin);
                 ownership.Publish(published.Concat(acquired.Acquired.Select(s => new HeldShard(s.Shard, s.Epoch, acquiredDeadline))));
                 LogAcquired(logger, acquired.Acquired.Count, acquired.TakenOver, acquired.Requeued, acquired.Lost, share, live);
-                metrics?.ShardsTakenOver(acquired.TakenOver);
-                metrics?.RunFinished(Observability.RunOutcomeKind.Requeued, acquired.Requeued);
-                metrics?.RunFinished(Observability.RunOutcomeKind.Lost, acquired.Lost);
+                events?.Metrics.ShardsTakenOver(acquired.TakenOver);
+                events?.Rescued(acquired.Rescued);
                 signals.WakeTrigger();
                 signals.WakeDispatcher();
             }

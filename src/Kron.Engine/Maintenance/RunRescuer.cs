@@ -81,7 +81,7 @@ public sealed partial class RunRescuer(
         if (result.Requeued > 0 || result.Lost > 0)
         {
             LogRescued(logger, result.Requeued, result.Lost);
-            events?.Rescued(result.Requeued, result.Lost);
+            events?.Rescued(result.Runs);
             signals.WakeDispatcher();
         }
 

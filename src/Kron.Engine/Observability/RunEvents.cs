@@ -126,11 +126,26 @@ public sealed partial class RunEvents
         }
     }
 
-    /// <summary>Runs whose lease ran out were rescued in one pass: queued again (at least once) or lost (at most once).</summary>
-    public void Rescued(int requeued, int lost)
+    /// <summary>
+    /// Runs taken from a holder that died or lost its lease (a rescue pass, a shard takeover, a restart): each is queued
+    /// again (at least once) or lost (at most once), with the reason.
+    /// </summary>
+    public void Rescued(IReadOnlyList<RescuedRun> runs)
     {
-        Metrics.RunFinished(RunOutcomeKind.Requeued, requeued);
-        Metrics.RunFinished(RunOutcomeKind.Lost, lost);
+        ArgumentNullException.ThrowIfNull(runs);
+        foreach (var run in runs)
+        {
+            if (run.State == RunState.Lost)
+            {
+                Metrics.RunFinished(RunOutcomeKind.Lost);
+                LogLost(_logger, run.Id, run.JobId, run.Attempt, run.Error ?? string.Empty);
+            }
+            else
+            {
+                Metrics.RunFinished(RunOutcomeKind.Requeued);
+                LogRescuedRequeued(_logger, run.Id, run.JobId, run.Attempt, run.Error ?? string.Empty);
+            }
+        }
     }
 
     // An interrupted attempt queued again carries the interruption as its error; a failed one carries the failure.
@@ -166,6 +181,9 @@ public sealed partial class RunEvents
 
     [LoggerMessage(EventId = 1709, Level = LogLevel.Information, Message = "Run {RunId} of job {JobId} queued again (attempt {Attempt}) for {ReadyAt:O}: {Reason}")]
     private static partial void LogRequeued(ILogger logger, string runId, string jobId, int attempt, DateTimeOffset? readyAt, string reason);
+
+    [LoggerMessage(EventId = 1712, Level = LogLevel.Information, Message = "Run {RunId} of job {JobId} queued again (attempt {Attempt}): {Reason}")]
+    private static partial void LogRescuedRequeued(ILogger logger, string runId, string jobId, int attempt, string reason);
 
     [LoggerMessage(EventId = 1710, Level = LogLevel.Information, Message = "Run {RunId} redriven: queued again with a fresh set of attempts")]
     private static partial void LogRedriven(ILogger logger, string runId);

@@ -1,5 +1,6 @@
 using Kron.Engine;
 using Kron.Engine.Cluster;
+using Kron.Engine.Observability;
 using Kron.Server.Api;
 using Kron.Server.Dashboard;
 using Kron.Server.Metrics;
@@ -94,7 +95,6 @@ public sealed class KronNode : IAsyncDisposable
                 await storage.MigrateAsync(new MigrateParams(), cancellationToken).ConfigureAwait(false);
             }
 
-            await RescueOwnLeasesAsync(storage, settings.NodeId, cancellationToken).ConfigureAwait(false);
             builder.Services.AddSingleton(storage);
             builder.Services.Configure<NodeOptions>(o =>
             {
@@ -105,6 +105,7 @@ public sealed class KronNode : IAsyncDisposable
             AddServices(builder);
 
             var app = builder.Build();
+            await RescueOwnLeasesAsync(storage, settings.NodeId, app.Services.GetRequiredService<RunEvents>(), cancellationToken).ConfigureAwait(false);
             MapEndpoints(app);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var node = new KronNode(dataLock, storage, app);
@@ -142,14 +143,16 @@ public sealed class KronNode : IAsyncDisposable
     /// <summary>
     /// Before the engine starts: runs still leased to this node id were running when a previous process with this id
     /// died, so nothing runs them now. Rescue them at once (queued again, or lost when at most once) instead of waiting
-    /// for their leases to expire. Done before the dispatcher can claim anything, so no fresh lease is touched.
+    /// for their leases to expire. Done before the host starts (so before the dispatcher can claim anything): no fresh
+    /// lease is touched. Each rescued run is logged and counted like any rescue.
     /// </summary>
-    private static async Task RescueOwnLeasesAsync(IStorageDriver storage, string nodeId, CancellationToken cancellationToken)
+    private static async Task RescueOwnLeasesAsync(IStorageDriver storage, string nodeId, RunEvents events, CancellationToken cancellationToken)
     {
         const int batch = 1000;
         while (true)
         {
             var rescued = await storage.RescueRunsAsync(new RescueRunsParams(batch, Owner: nodeId), cancellationToken).ConfigureAwait(false);
+            events.Rescued(rescued.Runs);
             if (rescued.Requeued + rescued.Lost < batch)
             {
                 return;

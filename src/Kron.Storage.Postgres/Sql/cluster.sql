@@ -85,12 +85,14 @@ rescued AS (
     FROM acquired AS a
     WHERE a.previous_owner IS NOT NULL AND a.previous_owner <> @owner
       AND r.state = 'running' AND r.shard = a.shard AND r.lease_owner = a.previous_owner
-    RETURNING r.shard, r.state
+    RETURNING r.shard, r.state, r.id, r.job_id, r.attempt, r.error
 )
 SELECT a.shard, a.owner, a.epoch, a.expires_at,
        (a.previous_owner IS NOT NULL AND a.previous_owner <> @owner) AS taken_over,
        (SELECT count(*) FROM rescued AS x WHERE x.shard = a.shard AND x.state = 'queued')::integer AS requeued,
-       (SELECT count(*) FROM rescued AS x WHERE x.shard = a.shard AND x.state = 'lost')::integer AS lost
+       (SELECT count(*) FROM rescued AS x WHERE x.shard = a.shard AND x.state = 'lost')::integer AS lost,
+       (SELECT coalesce(json_agg(json_build_array(x.state, x.id, x.job_id, x.attempt, x.error)), '[]')
+        FROM rescued AS x WHERE x.shard = a.shard)::text AS rescued_runs
 FROM acquired AS a
 ORDER BY a.shard;
 

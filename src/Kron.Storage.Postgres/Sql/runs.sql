@@ -156,7 +156,7 @@ UPDATE runs AS r SET
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
 FROM picked
 WHERE r.id = picked.id
-RETURNING r.state;
+RETURNING r.state, r.id, r.job_id, r.attempt, r.error;
 
 -- name: RunDeleteFinished
 DELETE FROM runs

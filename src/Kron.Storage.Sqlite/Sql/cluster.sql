@@ -54,7 +54,7 @@ UPDATE runs SET
     cancel_requested = CASE delivery WHEN 'at_most_once' THEN cancel_requested ELSE 0 END,
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
 WHERE state = 'running' AND shard = @shard AND lease_owner = @previous_owner
-RETURNING state;
+RETURNING state, id, job_id, attempt, error;
 
 -- name: ShardRelease
 UPDATE shard_leases SET owner = NULL, expires_at = @now

@@ -118,7 +118,7 @@ WHERE id IN (
     ORDER BY lease_expires_at, id
     LIMIT @limit
 )
-RETURNING state;
+RETURNING state, id, job_id, attempt, error;
 
 -- name: RunDeleteFinished
 DELETE FROM runs

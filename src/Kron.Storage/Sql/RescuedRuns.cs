@@ -5,8 +5,8 @@ using Kron.Core.Model;
 namespace Kron.Storage.Sql;
 
 /// <summary>
-/// Counts what a rescue did from the rows it returned, one per rescued run with the run's new state (its wire name)
-/// first: lost (at most once) or queued again (at least once).
+/// Reads what a rescue did from the rows it returned, one per rescued run: its new state (a wire name: lost, at most
+/// once, or queued again, at least once), id, job id, attempt and error, in that order.
 /// </summary>
 /// <remarks>Driver support, not a stable API (KRON0001).</remarks>
 [Experimental("KRON0001")]
@@ -17,19 +17,25 @@ public static class RescuedRuns
     public static async Task<RescueRunsResult> CountAsync(DbDataReader reader, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        int requeued = 0, lost = 0;
+        var runs = new List<RescuedRun>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (WireEnums.Parse<RunState>(reader.GetString(0), "state") == RunState.Lost)
-            {
-                lost++;
-            }
-            else
-            {
-                requeued++;
-            }
+            runs.Add(new RescuedRun(
+                reader.GetString(1),
+                reader.GetString(2),
+                WireEnums.Parse<RunState>(reader.GetString(0), "state"),
+                Convert.ToInt32(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture),
+                reader.IsDBNull(4) ? null : reader.GetString(4)));
         }
 
-        return new RescueRunsResult(requeued, lost);
+        return Of(runs);
+    }
+
+    /// <summary>The result of these rescued runs: the counts by new state, and the runs.</summary>
+    public static RescueRunsResult Of(IReadOnlyList<RescuedRun> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        var lost = runs.Count(r => r.State == RunState.Lost);
+        return new RescueRunsResult(runs.Count - lost, lost) { Runs = runs };
     }
 }
