@@ -100,6 +100,7 @@ public sealed class Iso8601DurationConverter : JsonConverter<TimeSpan>
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ClusterResponse))]
 [JsonSerializable(typeof(StatsResponse))]
+[JsonSerializable(typeof(RunCountsResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
 [JsonSerializable(typeof(RedriveRequest))]
 [JsonSerializable(typeof(RedriveResponse))]

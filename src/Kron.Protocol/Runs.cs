@@ -91,3 +91,6 @@ public sealed record CronNextResponse(string Expression, string TimeZone, IReadO
 
 /// <summary><c>/healthz</c> and <c>/readyz</c>.</summary>
 public sealed record HealthResponse(string Status, string? Node, IReadOnlyDictionary<string, string>? Checks);
+
+/// <summary><c>GET /v1/runs/counts</c>: runs queued (ready or later), running and dead now, over the whole store.</summary>
+public sealed record RunCountsResponse(long Queued, long Running, long Dead);

@@ -137,4 +137,18 @@ public sealed class RunsApiTests
         Assert.Equal("succeeded", (string?)(await node.GetAsync($"/v1/runs/{run}")).Object["state"]);
         Assert.Equal([run], (await node.GetAsync($"/v1/jobs/{job}/runs")).Object["items"]!.AsArray().Select(r => (string)r!["id"]!));
     }
+
+    [Fact]
+    public async Task Counts_DeadAndQueuedRuns_AreCountedExactly()
+    {
+        await using var node = await TestNode.StartAsync();
+        var failing = await node.CreateJobAsync(JobBodies.Noop().With(new() { ["retries"] = 0, ["target"] = new JsonObject { ["type"] = "noop", ["fail_rate"] = 1.0 } }));
+        var queueJob = await node.CreateJobAsync(JobBodies.Noop().With(new() { ["target"] = new JsonObject { ["type"] = "queue", ["queue"] = "mail", ["job_type"] = "send" } }));
+        await node.WaitForRunAsync((string)(await node.TriggerAsync((string)failing["id"]!))["id"]!, "dead");
+        await node.TriggerAsync((string)queueJob["id"]!);
+
+        var counts = (await node.GetAsync("/v1/runs/counts")).Object;
+
+        Assert.Equal((1L, 0L, 1L), ((long)counts["queued"]!, (long)counts["running"]!, (long)counts["dead"]!));
+    }
 }

@@ -23,6 +23,7 @@ internal static class RunsApi
         var runs = routes.MapGroup("/v1/runs").WithTags("Runs");
         runs.MapGet("/", (IStorageDriver storage, string? state, string? job_id, string? queue, string? cursor, int? limit, CancellationToken ct) =>
             ListAsync(storage, job_id, state, cursor, limit, ct, queue));
+        runs.MapGet("/counts", CountAsync).WithSummary("Runs queued, running and dead now (exact counts, cheaper than paging through lists).");
         runs.MapGet("/{id}", GetAsync);
         runs.MapPost("/{id}/retry", RetryAsync);
         runs.MapPost("/{id}/cancel", CancelAsync);
@@ -143,6 +144,12 @@ internal static class RunsApi
                 events.CancelledWhileQueued(result.Run!, "cancelled through the API");
                 return TypedResults.Ok(result.Run!.ToResponse());
         }
+    }
+
+    private static async Task<Ok<RunCountsResponse>> CountAsync(IStorageDriver storage, CancellationToken cancellationToken)
+    {
+        var counts = await storage.CountRunsAsync(new CountRunsParams(), cancellationToken);
+        return TypedResults.Ok(new RunCountsResponse(counts.Queued, counts.Running, counts.Dead));
     }
 
     private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(string id, IStorageDriver storage, CancellationToken cancellationToken)

@@ -204,10 +204,9 @@ async function refreshDeadCount() {
   }
   const badge = document.getElementById('dead-count');
   try {
-    const page = await api('v1/runs?state=dead&limit=100');
-    const count = page.items.length;
+    const count = (await api('v1/runs/counts')).dead;
     badge.hidden = count === 0;
-    badge.textContent = page.next_cursor ? '100+' : String(count);
+    badge.textContent = String(count);
     badge.setAttribute('aria-label', `${badge.textContent} dead runs`);
   } catch {
     badge.hidden = true;

@@ -71,16 +71,12 @@ export function render(main, { ctx }) {
 
   async function loadCounts() {
     let jobs;
-    let dead;
-    let running;
-    let queued;
+    let runs;
     let latest;
     try {
-      [jobs, dead, running, queued, latest] = await Promise.all([
+      [jobs, runs, latest] = await Promise.all([
         listAll('v1/jobs', {}, MAX_JOBS, ctx.signal),
-        api('v1/runs?state=dead&limit=100', { signal: ctx.signal }),
-        api('v1/runs?state=running&limit=100', { signal: ctx.signal }),
-        api('v1/runs?state=queued&limit=100', { signal: ctx.signal }),
+        api('v1/runs/counts', { signal: ctx.signal }),
         api('v1/runs?limit=8', { signal: ctx.signal }),
       ]);
     } catch (error) {
@@ -96,7 +92,6 @@ export function render(main, { ctx }) {
     const paused = all.filter((j) => j.paused).length;
     const late = all.filter((j) => isLate(j, now));
     const failing = all.filter((j) => isFailing(j));
-    const count = (page) => `${page.items.length}${page.next_cursor ? '+' : ''}`;
 
     replace(cards,
       card('Jobs', `${number(all.length)}${plus}`, `${number(all.length - paused)} active · ${number(paused)} paused`, { href: '#/jobs', key: 'jobs' }),
@@ -104,23 +99,23 @@ export function render(main, { ctx }) {
         { href: '#/jobs?state=late', tone: late.length ? 'warn' : 'ok', key: 'late' }),
       card('Failing', number(failing.length), failing.length ? 'jobs whose last run failed' : 'no job\u2019s last run failed',
         { href: '#/jobs?state=failing', tone: failing.length ? 'bad' : 'ok', key: 'failing' }),
-      card('Running now', count(running), `${count(queued)} queued`, { href: '#/runs?state=running', key: 'running' }),
-      card('Dead letters', count(dead), dead.items.length ? 'runs out of attempts: retry them' : 'nothing parked',
-        { href: '#/dead', tone: dead.items.length ? 'bad' : 'ok', key: 'dead' }));
+      card('Running now', number(runs.running), `${number(runs.queued)} queued`, { href: '#/runs?state=running', key: 'running' }),
+      card('Dead letters', number(runs.dead), runs.dead ? 'runs out of attempts: retry them' : 'nothing parked',
+        { href: '#/dead', tone: runs.dead ? 'bad' : 'ok', key: 'dead' }));
     if (jobs.truncated) {
       sub.textContent = `Counts over the newest ${number(MAX_JOBS)} jobs.`;
     }
 
     replace(help, all.length === 0 ? h('section.card', registerHelp()) : null);
-    drawAttention(late, failing, dead);
+    drawAttention(late, failing, runs.dead);
     drawRecent(latest.items);
   }
 
   function drawAttention(late, failing, dead) {
     const items = [
-      dead.items.length
+      dead
         ? h('li',
-          h('a', { href: '#/dead' }, `${dead.items.length}${dead.next_cursor ? '+' : ''} dead letter${dead.items.length === 1 && !dead.next_cursor ? '' : 's'}`),
+          h('a', { href: '#/dead' }, `${number(dead)} dead letter${dead === 1 ? '' : 's'}`),
           badge('dead'),
           h('span.muted', 'runs out of attempts; retry them once fixed'))
         : null,
