@@ -29,9 +29,15 @@ public abstract class DashboardNode : IAsyncLifetime
     /// <summary>An API token the node accepts, or null when the API is open.</summary>
     public virtual string? Token => null;
 
+    /// <summary>This node's id (<see cref="NodeId"/> unless a cluster member says otherwise).</summary>
+    public virtual string Identity => NodeId;
+
+    /// <summary>A PostgreSQL connection string to join a cluster, or null for embedded SQLite.</summary>
+    public virtual string? Store => null;
+
     public async Task InitializeAsync()
     {
-        var settings = new ServerSettings { DataDirectory = _directory, ListenUrl = "http://127.0.0.1:0", NodeId = NodeId };
+        var settings = new ServerSettings { DataDirectory = _directory, ListenUrl = "http://127.0.0.1:0", NodeId = Identity, Store = Store };
         _node = await KronNode.StartAsync(
             settings,
             b =>
