@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Kron.Server.Tests;
@@ -70,5 +71,37 @@ public sealed class AuthTests
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await node.Client.SendAsync(request);
         return new ApiResponse(response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync(), null);
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:0", null, true)]
+    [InlineData("http://127.0.0.1:0", null, false)]
+    [InlineData("http://0.0.0.0:0", Token, false)]
+    public async Task Start_ListeningBeyondLoopbackWithoutTokens_WarnsOnce(string listen, string? token, bool warns)
+    {
+        var logs = new CapturingLoggerProvider();
+        var directory = Path.Combine(Path.GetTempPath(), "kron-server-tests", Guid.NewGuid().ToString("N"));
+        var settings = new Kron.Server.Hosting.ServerSettings { DataDirectory = directory, ListenUrl = listen, NodeId = "open" };
+        try
+        {
+            await using var node = await Kron.Server.Hosting.KronNode.StartAsync(
+                settings,
+                b =>
+                {
+                    b.Logging.ClearProviders();
+                    b.Logging.AddProvider(logs);
+                    if (token is not null)
+                    {
+                        b.Configuration["Kron:Auth:Tokens:0"] = token;
+                    }
+                },
+                CancellationToken.None);
+
+            Assert.Equal(warns ? 1 : 0, logs.Lines.Count(l => l.EventId == 1900 && l.Level == LogLevel.Warning));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }
