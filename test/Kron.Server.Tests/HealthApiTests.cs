@@ -62,4 +62,18 @@ public sealed class HealthApiTests
         Assert.True(self["started_at"].Instant() < cluster["now"].Instant(), $"started_at {self["started_at"]} is not before now {cluster["now"]}");
         Assert.Equal(256, (int)self["shards"]!);
     }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:7070", null, "http://127.0.0.1:7070")]
+    [InlineData("http://node-3.internal:7070", null, "http://node-3.internal:7070")]
+    [InlineData("http://0.0.0.0:7070", "http://kron-1.example:7070/", "http://kron-1.example:7070")]
+    public void AdvertisedAddress_RoutableOrConfigured_IsUsedAsItIs(string bound, string? advertise, string expected) =>
+        Assert.Equal(expected, Kron.Server.Hosting.KronNode.AdvertisedAddress(bound, advertise));
+
+    [Theory]
+    [InlineData("http://0.0.0.0:7070")]
+    [InlineData("http://[::]:7070")]
+    [InlineData("http://+:7070")]
+    public void AdvertisedAddress_WildcardHost_BecomesTheHostName(string bound) =>
+        Assert.Equal($"http://{System.Net.Dns.GetHostName().ToLowerInvariant()}:7070", Kron.Server.Hosting.KronNode.AdvertisedAddress(bound, null));
 }

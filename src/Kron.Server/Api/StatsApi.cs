@@ -56,7 +56,10 @@ internal static class StatsApi
         }
 
         var view = await storage.GetClusterAsync(new GetClusterParams(), cancellationToken);
-        var peers = view.Nodes.Where(n => n.Id != self && n.HeartbeatAt > view.Now - leases.Value.LeaseTtl).ToList();
+        // A peer that advertises this node's own address would be counted twice: it is listed as not answering instead.
+        var live = view.Nodes.Where(n => n.Id != self && n.HeartbeatAt > view.Now - leases.Value.LeaseTtl).ToList();
+        var peers = live.Where(n => !string.Equals(n.Address, node.Value.Address, StringComparison.OrdinalIgnoreCase)).ToList();
+        var ambiguous = live.Except(peers).Select(n => n.Id).ToList();
         var http = clients.CreateClient(PeerClient);
         var answers = await Task.WhenAll(peers.Select(p => FetchAsync(http, p, request.Headers.Authorization.ToString(), cancellationToken)));
         var merged = Merge(own.Points, answers.Where(a => a.Stats is not null).Select(a => a.Stats!.Points));
@@ -64,7 +67,7 @@ internal static class StatsApi
         {
             Points = merged,
             Nodes = [self, .. answers.Where(a => a.Stats is not null).Select(a => a.Node)],
-            Unreachable = [.. answers.Where(a => a.Stats is null).Select(a => a.Node)],
+            Unreachable = [.. answers.Where(a => a.Stats is null).Select(a => a.Node), .. ambiguous],
         });
     }
 

@@ -112,7 +112,8 @@ public sealed class KronNode : IAsyncDisposable
             if (node.Addresses.FirstOrDefault() is { } address)
             {
                 // Port 0 resolved to a real port: the cluster view shows where the node is reached.
-                app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeOptions>>().Value.Address = address;
+                app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeOptions>>().Value.Address =
+                    AdvertisedAddress(address, app.Configuration["Kron:Node:Advertise"]);
             }
 
             ApiAuthentication.WarnWhenOpen(app, node.Addresses);
@@ -233,6 +234,27 @@ public sealed class KronNode : IAsyncDisposable
         app.MapStatsApi();
         app.MapMetrics();
         app.MapDashboard();
+    }
+
+    /// <summary>
+    /// The address other nodes and people use to reach this one: <c>Kron:Node:Advertise</c> when set; otherwise the
+    /// bound address, with a wildcard host (<c>0.0.0.0</c>, <c>[::]</c>, <c>+</c>, <c>*</c>) replaced by the host name,
+    /// since a wildcard reaches whichever machine dials it, not this node.
+    /// </summary>
+    internal static string AdvertisedAddress(string bound, string? advertise)
+    {
+        if (!string.IsNullOrWhiteSpace(advertise))
+        {
+            return advertise.TrimEnd('/');
+        }
+
+        var normalized = bound.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal);
+        if (Uri.TryCreate(normalized, UriKind.Absolute, out var uri) && (uri.Host is "0.0.0.0" or "[::]" or "::"))
+        {
+            return new UriBuilder(uri) { Host = System.Net.Dns.GetHostName() }.Uri.ToString().TrimEnd('/');
+        }
+
+        return bound;
     }
 
     private static TimeProvider TimeProviderOf(IServiceCollection services) =>
