@@ -54,6 +54,12 @@ internal static class ServeCommand
             await console.Error.WriteLineAsync($"kron: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            // A setting from the environment or configuration is out of range: say which and why, without a stack trace.
+            await console.Error.WriteLineAsync($"kron: invalid setting: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
         catch (IOException e)
         {
             await console.Error.WriteLineAsync($"kron: cannot start: {e.Message}").ConfigureAwait(false);

@@ -105,6 +105,10 @@ public sealed class KronNode : IAsyncDisposable
             AddServices(builder);
 
             var app = builder.Build();
+
+            // Every ValidateOnStart option, checked before the host starts: a bad setting is then one exception with the
+            // setting's name, not the host's "failed to start" error with a stack trace.
+            app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
             await RescueOwnLeasesAsync(storage, settings.NodeId, app.Services.GetRequiredService<RunEvents>(), cancellationToken).ConfigureAwait(false);
             MapEndpoints(app);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
