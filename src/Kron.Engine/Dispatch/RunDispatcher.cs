@@ -75,6 +75,9 @@ public sealed partial class RunDispatcher : BackgroundService
         events?.Metrics.ObserveInFlight(() => _inFlight.Count);
     }
 
+    /// <summary>The error of an attempt cut short by the node's shutdown (queued again, or lost when at most once).</summary>
+    public const string InterruptedAtShutdown = "interrupted by the node's shutdown";
+
     /// <summary>Runs executing now on this node.</summary>
     public int InFlightCount => _inFlight.Count;
 
@@ -365,7 +368,7 @@ public sealed partial class RunDispatcher : BackgroundService
         catch (OperationCanceledException) when (inFlight.Cancellation.IsCancellationRequested)
         {
             // Cancelled at shutdown: a run that may have had effects is never relaunched when at most once.
-            outcome = ExecutionOutcome.Failure("interrupted by the node's shutdown");
+            outcome = ExecutionOutcome.Failure(InterruptedAtShutdown);
             var state = run.Delivery == DeliveryGuarantee.AtMostOnce ? RunState.Lost : RunState.Queued;
             Finish(inFlight, new RunCompletion(run.Id, run.LeaseToken!, state, state == RunState.Queued ? _time.GetUtcNow() : null, Error: outcome.Error));
             return;

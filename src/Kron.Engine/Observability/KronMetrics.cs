@@ -84,15 +84,10 @@ public sealed class KronMetrics
     }
 
     /// <summary>An attempt finished with <paramref name="outcome"/>.</summary>
-    public void RunFinished(RunOutcomeKind outcome, long count = 1)
+    public void RunFinished(RunOutcomeKind outcome)
     {
-        if (count <= 0)
-        {
-            return;
-        }
-
-        _finished.Add(count, new KeyValuePair<string, object?>("outcome", RunOutcomes.Label(outcome)));
-        Live.RecordFinished(outcome, count);
+        _finished.Add(1, new KeyValuePair<string, object?>("outcome", RunOutcomes.Label(outcome)));
+        Live.RecordFinished(outcome, 1);
     }
 
     /// <summary>A failed attempt was queued again for a retry.</summary>

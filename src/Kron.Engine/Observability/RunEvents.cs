@@ -148,9 +148,10 @@ public sealed partial class RunEvents
         }
     }
 
-    // An interrupted attempt queued again carries the interruption as its error; a failed one carries the failure.
+    // An attempt queued again at shutdown carries RunDispatcher.InterruptedAtShutdown as its error; a failed one its failure.
     private static bool IsFailure(RunCompletion completion) =>
-        completion.ExitCode is not null || completion.HttpStatus is not null || (completion.Error is { } e && !e.StartsWith("interrupted", StringComparison.Ordinal));
+        completion.ExitCode is not null || completion.HttpStatus is not null
+        || (completion.Error is { } error && error != Dispatch.RunDispatcher.InterruptedAtShutdown);
 
     [LoggerMessage(EventId = 1700, Level = LogLevel.Information, Message = "Run {RunId} of job {JobId} queued for slot {ScheduledFor:O} ({Cause})")]
     private static partial void LogQueued(ILogger logger, string runId, string jobId, DateTimeOffset scheduledFor, string cause);

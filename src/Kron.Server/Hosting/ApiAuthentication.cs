@@ -103,8 +103,7 @@ internal static partial class ApiAuthentication
 
         foreach (var address in addresses)
         {
-            if (Uri.TryCreate(address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
-                && !uri.IsLoopback)
+            if (ListenAddress.Parse(address) is { IsLoopback: false })
             {
                 LogOpenApi(app.Logger, address);
                 return;

@@ -252,8 +252,7 @@ public sealed class KronNode : IAsyncDisposable
             return advertise.TrimEnd('/');
         }
 
-        var normalized = bound.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal);
-        if (Uri.TryCreate(normalized, UriKind.Absolute, out var uri) && (uri.Host is "0.0.0.0" or "[::]" or "::"))
+        if (ListenAddress.Parse(bound) is { } uri && ListenAddress.IsWildcard(uri))
         {
             return new UriBuilder(uri) { Host = System.Net.Dns.GetHostName() }.Uri.ToString().TrimEnd('/');
         }
