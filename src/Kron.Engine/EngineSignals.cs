@@ -12,6 +12,7 @@ public sealed class EngineSignals
     private readonly Channel<bool> _trigger = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private TaskCompletionSource _queues = NewPulse();
     private readonly Channel<bool> _dispatch = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _prepared = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>A job was created or changed: the trigger looks again now.</summary>
     public void WakeTrigger() => _trigger.Writer.TryWrite(true);
@@ -22,6 +23,9 @@ public sealed class EngineSignals
         _dispatch.Writer.TryWrite(true);
         WakeQueues();
     }
+
+    /// <summary>Runs were prepared ahead of their slot, or a slot freed while prepared runs wait: the starter looks again.</summary>
+    internal void WakePrepared() => _prepared.Writer.TryWrite(true);
 
     /// <summary>
     /// Runs may have become ready in a queue: every worker long-poll waiting on this node looks again. (Called with
@@ -39,6 +43,9 @@ public sealed class EngineSignals
 
     internal Task WaitForDispatchAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
         WaitAsync(_dispatch.Reader, timeout, time, cancellationToken);
+
+    internal Task WaitForPreparedAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
+        WaitAsync(_prepared.Reader, timeout, time, cancellationToken);
 
     private static async Task WaitAsync(ChannelReader<bool> reader, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {

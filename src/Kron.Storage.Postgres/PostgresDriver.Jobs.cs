@@ -142,7 +142,7 @@ public sealed partial class PostgresDriver
                 // The existence check rides along: it only matters when the compare-and-set changed nothing.
                 using var batch = Batch(
                     connection,
-                    Statement(SqlQueries.JobUpdate, p => JobRows.Bind(p.BigInt("expected_version", parameters.ExpectedVersion), job)),
+                    Statement(SqlQueries.JobUpdate, p => JobRows.Bind(p.BigInt("expected_version", parameters.ExpectedVersion).Boolean("schedule_changed", parameters.ScheduleChanged), job)),
                     Statement(SqlQueries.JobExists, p => p.Text("id", job.Id)));
                 var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))

@@ -67,6 +67,39 @@ public sealed partial class PostgresDriver
     }
 
     /// <inheritdoc/>
+    public Task<StartRunsResult> StartRunsAsync(StartRunsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Leases.Count == 0)
+        {
+            return Task.FromResult(new StartRunsResult([]));
+        }
+
+        return ConnectionAsync(
+            async (connection, ct) =>
+            {
+                // Run order: the same lock order as completions and lease renewals of these runs.
+                var order = RunOrder(parameters.Leases, l => l.RunId);
+                using var start = Command(connection, SqlQueries.RunStartMany, p => p
+                    .TextArray("ids", order.Select(i => parameters.Leases[i].RunId))
+                    .TextArray("lease_tokens", order.Select(i => parameters.Leases[i].LeaseToken))
+                    .Instant("now", parameters.Now));
+                var started = new HashSet<string>(StringComparer.Ordinal);
+                var reader = await start.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        started.Add(reader.GetString(0));
+                    }
+                }
+
+                return new StartRunsResult([.. parameters.Leases.Select(l => started.Contains(l.RunId))]);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public Task<ExtendLeasesResult> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -223,6 +256,7 @@ public sealed partial class PostgresDriver
                 using var rescue = Command(connection, SqlQueries.RunRescue, p => p
                     .Instant("now", parameters.Now)
                     .Text("owner", parameters.Owner)
+                    .Boolean("prepared_only", parameters.PreparedOnly)
                     .Integer("limit", parameters.Limit));
                 var reader = await rescue.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))

@@ -29,6 +29,8 @@ internal static class SqlQueries
     public static readonly string JobExists = Named.Get(nameof(JobExists));
     public static readonly string JobDelete = Named.Get(nameof(JobDelete));
     public static readonly string JobCancelQueuedRuns = Named.Get(nameof(JobCancelQueuedRuns));
+    public static readonly string JobWithdrawPrepared = Named.Get(nameof(JobWithdrawPrepared));
+    public static readonly string JobRewind = Named.Get(nameof(JobRewind));
     public static readonly string JobGetDue = Named.Get(nameof(JobGetDue));
     public static readonly string JobNextFireAfter = Named.Get(nameof(JobNextFireAfter));
     public static readonly string JobFire = Named.Get(nameof(JobFire));
@@ -40,6 +42,7 @@ internal static class SqlQueries
     public static readonly string RunListByJob = Named.Get(nameof(RunListByJob));
     public static readonly string RunListByState = Named.Get(nameof(RunListByState));
     public static readonly string RunClaim = Named.Get(nameof(RunClaim));
+    public static readonly string RunStart = Named.Get(nameof(RunStart));
     public static readonly string RunExtendLease = Named.Get(nameof(RunExtendLease));
     public static readonly string RunComplete = Named.Get(nameof(RunComplete));
     public static readonly string RunRetry = Named.Get(nameof(RunRetry));

@@ -100,6 +100,25 @@ public sealed partial class SqliteDriver
                     return new UpdateJobResult(found ? UpdateJobOutcome.VersionConflict : UpdateJobOutcome.NotFound, null);
                 }
 
+                // Prepared runs were made from the old definition: withdrawn, and the schedule rewinds to the earliest.
+                long? earliest = null;
+                using (var withdraw = Command(transaction, SqlQueries.JobWithdrawPrepared).Bind("@id", job.Id))
+                {
+                    var slots = await withdraw.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using (slots.ConfigureAwait(false))
+                    {
+                        while (await slots.ReadAsync(ct).ConfigureAwait(false))
+                        {
+                            earliest = Math.Min(earliest ?? long.MaxValue, slots.GetInt64(0));
+                        }
+                    }
+                }
+
+                if (earliest is { } slot && !parameters.ScheduleChanged)
+                {
+                    await ExecuteAsync(Command(transaction, SqlQueries.JobRewind).Bind("@id", job.Id).Bind("@slot", slot), ct).ConfigureAwait(false);
+                }
+
                 using var read = Command(transaction, SqlQueries.JobGet).Bind("@id", job.Id);
                 var stored = await JobRows.ReadAllAsync(read, ct).ConfigureAwait(false);
                 return new UpdateJobResult(UpdateJobOutcome.Updated, stored.Single());

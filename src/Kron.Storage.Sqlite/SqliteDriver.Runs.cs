@@ -50,6 +50,30 @@ public sealed partial class SqliteDriver
     }
 
     /// <inheritdoc/>
+    public Task<StartRunsResult> StartRunsAsync(StartRunsParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var now = Microseconds.FromInstant(NowOr(parameters.Now));
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                var started = new bool[parameters.Leases.Count];
+                using var start = Command(transaction, SqlQueries.RunStart);
+                for (var i = 0; i < started.Length; i++)
+                {
+                    SetParameters(start, p => p
+                        .Bind("@id", parameters.Leases[i].RunId)
+                        .Bind("@lease_token", parameters.Leases[i].LeaseToken)
+                        .Bind("@now", now));
+                    started[i] = await start.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+                }
+
+                return new StartRunsResult(started);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public Task<ExtendLeasesResult> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -141,6 +165,7 @@ public sealed partial class SqliteDriver
                 using var rescue = Command(transaction, SqlQueries.RunRescue)
                     .Bind("@now", Microseconds.FromInstant(now))
                     .Bind("@owner", parameters.Owner)
+                    .Bind("@prepared_only", parameters.PreparedOnly ? 1 : 0)
                     .Bind("@limit", parameters.Limit);
                 var reader = await rescue.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))

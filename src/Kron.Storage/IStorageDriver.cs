@@ -54,6 +54,9 @@ public interface IStorageDriver : IAsyncDisposable
     /// <summary>Leases ready runs (queued, <c>ready_at</c> passed), highest priority then oldest first.</summary>
     Task<ClaimRunsResult> ClaimRunsAsync(ClaimRunsParams parameters, CancellationToken cancellationToken);
 
+    /// <summary>Marks prepared runs started before they execute (see <see cref="StartRunsParams"/>).</summary>
+    Task<StartRunsResult> StartRunsAsync(StartRunsParams parameters, CancellationToken cancellationToken);
+
     /// <summary>Extends the leases of running runs still held with the given tokens.</summary>
     Task<ExtendLeasesResult> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken);
 

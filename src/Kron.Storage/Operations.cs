@@ -34,7 +34,13 @@ public sealed record ListJobsParams(int Limit, string? Cursor = null, string? Ta
 
 public sealed record ListJobsResult(IReadOnlyList<JobRecord> Items, string? NextCursor);
 
-public sealed record UpdateJobParams(JobRecord Job, long ExpectedVersion);
+/// <summary>
+/// Replaces a job's definition if its version is still <paramref name="ExpectedVersion"/>. Runs prepared ahead of their
+/// slot (leased to a node, not started: the trigger's look-ahead) were made from the old definition, so they are
+/// withdrawn (deleted); unless <paramref name="ScheduleChanged"/>, <c>next_fire_at</c> moves back to the earliest
+/// withdrawn slot, so that slot fires again from the new definition (or, when paused, on resume by its misfire policy).
+/// </summary>
+public sealed record UpdateJobParams(JobRecord Job, long ExpectedVersion, bool ScheduleChanged = false);
 
 public enum UpdateJobOutcome
 {
@@ -100,6 +106,15 @@ public sealed record ClaimRunsResult(IReadOnlyList<RunRecord> Runs);
 /// <summary>A lease held on a run.</summary>
 public sealed record RunLease(string RunId, string LeaseToken);
 
+/// <summary>
+/// Marks prepared runs (running, leased, <c>started_at</c> still null: fired ahead of their slot) as started now, each
+/// only if its lease token is current and it was not withdrawn or cancelled meanwhile.
+/// </summary>
+public sealed record StartRunsParams(IReadOnlyList<RunLease> Leases, DateTimeOffset? Now = null);
+
+/// <summary>Per lease, in order: started (it may execute now) or not (withdrawn, cancelled, rescued: drop it).</summary>
+public sealed record StartRunsResult(IReadOnlyList<bool> Started);
+
 /// <summary>Extends leases; with <see cref="Worker"/>, also records that the worker was seen (its heartbeat).</summary>
 public sealed record ExtendLeasesParams(IReadOnlyList<RunLease> Leases, TimeSpan LeaseDuration, DateTimeOffset? Now = null)
 {
@@ -152,7 +167,12 @@ public sealed record CompleteRunsResult(IReadOnlyList<bool> Accepted);
 /// Rescue running runs whose lease expired; with <paramref name="Owner"/>, also every running run leased by that owner
 /// whatever its expiry (a node restarting after a crash knows its old leases are orphans).
 /// </summary>
-public sealed record RescueRunsParams(int Limit, DateTimeOffset? Now = null, string? Owner = null);
+/// <remarks>
+/// A prepared run (leased but never started: <c>started_at</c> is null) goes back to the queue for its slot with the same
+/// attempt, whatever its delivery: it never executed. With <paramref name="PreparedOnly"/> only those are rescued (a node
+/// stopping hands back the runs it prepared and will not start).
+/// </remarks>
+public sealed record RescueRunsParams(int Limit, DateTimeOffset? Now = null, string? Owner = null, bool PreparedOnly = false);
 
 /// <summary>Runs returned to the queue (at least once) and runs marked lost (at most once).</summary>
 public sealed record RescueRunsResult(int Requeued, int Lost)

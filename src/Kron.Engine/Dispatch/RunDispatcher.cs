@@ -45,6 +45,14 @@ public sealed partial class RunDispatcher : BackgroundService
     private readonly List<RunCompletion> _pending = [];
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _slots = new();
+
+    /// <summary>
+    /// Prepared runs: fired ahead of their slot by the trigger's look-ahead, leased to this node, not started. They wait
+    /// here, earliest slot (then highest priority) first, until the starter stamps them started at their slot.
+    /// </summary>
+    private readonly PriorityQueue<RunRecord, (DateTimeOffset ReadyAt, int Priority)> _prepared = new(PreparedOrder.Instance);
+    private readonly Lock _preparedLock = new();
+    private volatile bool _preparedWaitForSlot;
     private int _reserved;
     private bool _backlog;
     private bool _stopping;
@@ -171,6 +179,222 @@ public sealed partial class RunDispatcher : BackgroundService
         }
     }
 
+    /// <summary>How many more prepared runs this node takes now (none once it is stopping).</summary>
+    public int PrepareCapacity
+    {
+        get
+        {
+            lock (_slots)
+            {
+                if (_stopping)
+                {
+                    return 0;
+                }
+            }
+
+            lock (_preparedLock)
+            {
+                return Math.Max(0, _options.MaxPrepared - _prepared.Count);
+            }
+        }
+    }
+
+    /// <summary>Prepared runs held now, waiting for their slot.</summary>
+    public int PreparedCount
+    {
+        get
+        {
+            lock (_preparedLock)
+            {
+                return _prepared.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Holds runs the trigger fired ahead of their slot, leased to this node with <c>started_at</c> null, until their
+    /// slot (<see cref="StartPreparedAsync"/>).
+    /// </summary>
+    public void Hold(IReadOnlyList<RunRecord> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        lock (_preparedLock)
+        {
+            foreach (var run in runs)
+            {
+                _prepared.Enqueue(run, (run.ReadyAt, run.Priority));
+            }
+        }
+
+        _signals.WakePrepared();
+    }
+
+    /// <summary>
+    /// Starts the prepared runs whose slot has come, as many as there are free executor slots (at most 1,000 a call):
+    /// one storage call stamps them started, each only if its lease is still current (an update of its job, a cancel or
+    /// a rescue took the others away), then they execute. Returns how many started. Tests call it directly.
+    /// </summary>
+    public async Task<int> StartPreparedAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var due = new List<RunRecord>();
+        lock (_slots)
+        {
+            if (_stopping)
+            {
+                return 0;
+            }
+
+            var free = Math.Min(1000, _options.MaxConcurrency - _inFlight.Count - _reserved);
+            lock (_preparedLock)
+            {
+                while (due.Count < free && _prepared.TryPeek(out var run, out var order) && order.ReadyAt <= now)
+                {
+                    due.Add(_prepared.Dequeue());
+                }
+
+                // Due runs left behind wait for a slot: every finished run wakes the starter until they are gone.
+                _preparedWaitForSlot = _prepared.TryPeek(out _, out var next) && next.ReadyAt <= now;
+            }
+
+            _reserved += due.Count;
+        }
+
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        var started = 0;
+        try
+        {
+            StartRunsResult result;
+            using (_events?.Metrics.Time("start_runs"))
+            {
+                result = await _storage.StartRunsAsync(new StartRunsParams([.. due.Select(r => new RunLease(r.Id, r.LeaseToken!))]), cancellationToken).ConfigureAwait(false);
+            }
+
+            for (var i = 0; i < due.Count; i++)
+            {
+                if (result.Started[i])
+                {
+                    Start(due[i]);
+                    started++;
+                }
+                else
+                {
+                    LogPreparedWithdrawn(_logger, due[i].Id);
+                }
+            }
+        }
+        catch
+        {
+            // Not known to have started: they wait again. If the stamp did commit, the next one fails and the run is
+            // rescued when its lease expires, as after a crash.
+            Hold(due);
+            throw;
+        }
+        finally
+        {
+            lock (_slots)
+            {
+                _reserved -= due.Count;
+            }
+        }
+
+        return started;
+    }
+
+    /// <summary>The instant the earliest prepared run is due, or null when none is held.</summary>
+    private DateTimeOffset? NextPreparedAt()
+    {
+        lock (_preparedLock)
+        {
+            return _prepared.TryPeek(out _, out var order) ? order.ReadyAt : null;
+        }
+    }
+
+    private async Task StartPreparedLoopAsync(CancellationToken stoppingToken)
+    {
+        var failures = new FailureThrottle(_time);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                var started = await StartPreparedAsync(stoppingToken).ConfigureAwait(false);
+                OutageLog.Recovered(_logger, failures, "Starting prepared runs");
+                if (started > 0 && !_preparedWaitForSlot)
+                {
+                    continue;
+                }
+
+                // Sleep until the earliest slot (a new earlier run wakes the loop), or, when slots are full, until one frees.
+                var next = NextPreparedAt();
+                wait = _preparedWaitForSlot || next is null ? _options.PollInterval : next.Value - _time.GetUtcNow();
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A loop logs and continues on any error; the runs wait in memory meanwhile.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                if (failures.Failed())
+                {
+                    LogStartPreparedFailed(_logger, e);
+                }
+
+                wait = _options.PollInterval;
+            }
+
+            await _signals.WaitForPreparedAsync(wait, _time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// At stop: the prepared runs this node will not start go back to the queue for their slot, attempt unchanged, so
+    /// another node (or this one after a restart) runs them on time instead of after their lease expires.
+    /// </summary>
+    private async Task HandBackPreparedAsync()
+    {
+        int count;
+        lock (_preparedLock)
+        {
+            count = _prepared.Count;
+            _prepared.Clear();
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.ShutdownGrace, TimeProvider.System);
+            RescueRunsResult result;
+            do
+            {
+                result = await _storage.RescueRunsAsync(new RescueRunsParams(1000, Owner: _nodeId, PreparedOnly: true), timeout.Token).ConfigureAwait(false);
+                _events?.Rescued(result.Runs);
+            }
+            while (result.Requeued + result.Lost == 1000);
+        }
+#pragma warning disable CA1031 // Best effort: whatever is not handed back is rescued when its lease expires.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogHandBackFailed(_logger, count, e);
+        }
+    }
+
     /// <summary>The lease duration the trigger gives the runs it inserts leased to this node.</summary>
     public TimeSpan LeaseDuration => _options.LeaseDuration;
 
@@ -200,8 +424,17 @@ public sealed partial class RunDispatcher : BackgroundService
     /// <summary>Renews the leases of the runs in flight; cancels those whose lease was lost. Tests call it directly.</summary>
     public async Task RenewLeasesAsync(CancellationToken cancellationToken)
     {
+        var late = _time.GetUtcNow() - _options.HeartbeatInterval;
+        List<RunLease> waiting;
+        lock (_preparedLock)
+        {
+            // Prepared runs still waiting (for a free slot) a third of a lease after their slot: their lease ran from it.
+            waiting = [.. _prepared.UnorderedItems.Where(p => p.Priority.ReadyAt <= late).Select(p => new RunLease(p.Element.Id, p.Element.LeaseToken!))];
+        }
+
         var leases = _inFlight.Values.Where(r => r.Run.LeaseToken is not null).Select(r => new RunLease(r.Run.Id, r.Run.LeaseToken!))
             .Concat(_completing.Select(c => new RunLease(c.Key, c.Value.LeaseToken!)))
+            .Concat(waiting)
             .DistinctBy(l => l.RunId, StringComparer.Ordinal)
             .ToList();
         if (leases.Count == 0)
@@ -270,6 +503,7 @@ public sealed partial class RunDispatcher : BackgroundService
     {
         var writer = Task.Run(() => WriteCompletionsLoopAsync(stoppingToken), CancellationToken.None);
         var heartbeat = Task.Run(() => HeartbeatLoopAsync(stoppingToken), CancellationToken.None);
+        var starter = Task.Run(() => StartPreparedLoopAsync(stoppingToken), CancellationToken.None);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -299,6 +533,7 @@ public sealed partial class RunDispatcher : BackgroundService
             await _signals.WaitForDispatchAsync(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
         }
 
+        await starter.ConfigureAwait(false);
         await StopGracefullyAsync().ConfigureAwait(false);
         await Task.WhenAll(writer, heartbeat).ConfigureAwait(false);
     }
@@ -325,6 +560,7 @@ public sealed partial class RunDispatcher : BackgroundService
             await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System).ConfigureAwait(false);
         }
 
+        await HandBackPreparedAsync().ConfigureAwait(false);
         var running = _inFlight.Values.Select(r => r.Execution).ToList();
         var all = Task.WhenAll(running);
         if (await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, _time)).ConfigureAwait(false) != all)
@@ -434,6 +670,11 @@ public sealed partial class RunDispatcher : BackgroundService
         if (backlog)
         {
             _signals.WakeDispatcher();
+        }
+
+        if (_preparedWaitForSlot)
+        {
+            _signals.WakePrepared();
         }
     }
 
@@ -547,6 +788,27 @@ public sealed partial class RunDispatcher : BackgroundService
 
         public volatile bool CancelRequested;
     }
+
+    /// <summary>Earliest slot first, then highest priority.</summary>
+    private sealed class PreparedOrder : IComparer<(DateTimeOffset ReadyAt, int Priority)>
+    {
+        public static readonly PreparedOrder Instance = new();
+
+        public int Compare((DateTimeOffset ReadyAt, int Priority) x, (DateTimeOffset ReadyAt, int Priority) y)
+        {
+            var byTime = x.ReadyAt.CompareTo(y.ReadyAt);
+            return byTime != 0 ? byTime : y.Priority.CompareTo(x.Priority);
+        }
+    }
+
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Debug, Message = "Prepared run {RunId} was withdrawn before its slot (its job changed, or it was cancelled or rescued); not started")]
+    private static partial void LogPreparedWithdrawn(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 1209, Level = LogLevel.Error, Message = "Starting prepared runs failed; retrying")]
+    private static partial void LogStartPreparedFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Warning, Message = "Stopping: handing back {Count} prepared runs failed; they are queued again when their leases expire")]
+    private static partial void LogHandBackFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Error, Message = "Claiming runs failed; retrying")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception);

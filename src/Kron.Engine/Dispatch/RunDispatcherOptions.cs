@@ -7,6 +7,8 @@ public sealed class RunDispatcherOptions
 {
     public const int DefaultMaxConcurrency = 1000;
 
+    public const int DefaultMaxPrepared = 50_000;
+
     public static readonly TimeSpan DefaultLeaseDuration = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultShutdownGrace = TimeSpan.FromSeconds(10);
@@ -16,6 +18,12 @@ public sealed class RunDispatcherOptions
     /// flight costs a socket, not a thread), so a high limit is cheap; lower it for shell jobs that load the machine.
     /// </summary>
     public int MaxConcurrency { get; set; } = DefaultMaxConcurrency;
+
+    /// <summary>
+    /// Runs fired ahead of their slot (the trigger's look-ahead) that this node holds in memory until their slot. They
+    /// do not take executor slots until they start; at this limit the trigger fires the rest at their slot instead.
+    /// </summary>
+    public int MaxPrepared { get; set; } = DefaultMaxPrepared;
 
     /// <summary>How long a claimed run stays leased without a heartbeat; a crashed node's runs are rescued after it.</summary>
     public TimeSpan LeaseDuration { get; set; } = DefaultLeaseDuration;
@@ -40,6 +48,11 @@ public sealed class RunDispatcherOptionsValidator : IValidateOptions<RunDispatch
         if (options.MaxConcurrency is < 1 or > 10_000)
         {
             errors.Add($"Kron:Dispatcher:MaxConcurrency must be 1-10000, not {options.MaxConcurrency}.");
+        }
+
+        if (options.MaxPrepared is < 0 or > 1_000_000)
+        {
+            errors.Add($"Kron:Dispatcher:MaxPrepared must be 0-1000000, not {options.MaxPrepared}.");
         }
 
         if (options.LeaseDuration < TimeSpan.FromSeconds(1) || options.LeaseDuration > TimeSpan.FromHours(1))

@@ -3,6 +3,7 @@ using Kron.Core.Model;
 using Kron.Engine.Cluster;
 using Kron.Engine.Dispatch;
 using Kron.Engine.Observability;
+using Kron.Engine.Queues;
 using Kron.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -44,25 +45,41 @@ public sealed partial class JobTrigger(
 
         var now = time.GetUtcNow();
         var shards = fence?.Shards.Select(s => s.Shard).ToList();
-        GetDueJobsResult due;
+        var capacity = dispatcher is null || _options.LookAhead <= TimeSpan.Zero ? 0 : dispatcher.PrepareCapacity;
+        var horizon = capacity > 0 ? now + _options.LookAhead : now;
+        GetDueJobsResult scan;
         using (events?.Metrics.Time("get_due_jobs"))
         {
-            due = await storage.GetDueJobsAsync(new GetDueJobsParams(now, _options.BatchSize, shards), cancellationToken).ConfigureAwait(false);
+            scan = await storage.GetDueJobsAsync(new GetDueJobsParams(horizon, _options.BatchSize, shards), cancellationToken).ConfigureAwait(false);
         }
 
-        if (due.Jobs.Count == 0)
+        // Due now: fired as of now. Ahead (within the look-ahead): prepared if their slot cannot depend on when they
+        // fire, up to what the dispatcher holds; the others wait for their slot (the earliest bounds the sleep).
+        var dueNow = scan.Jobs.Where(j => j.NextFireAt <= now).ToList();
+        var ahead = scan.Jobs.Where(j => j.NextFireAt > now).ToList();
+        var prepare = ahead.Where(Preparable).Take(capacity).ToList();
+        var window = horizon - now;
+        var nextFireAt = Earliest(
+            ahead.Count > prepare.Count ? ahead.Where(j => !prepare.Contains(j)).Min(j => j.NextFireAt) : null,
+            scan.NextFireAfter - window);
+        if (dueNow.Count == 0 && prepare.Count == 0)
         {
-            return new TriggerPass(0, false, due.NextFireAfter);
+            return new TriggerPass(0, false, nextFireAt);
         }
 
-        var needActive = due.Jobs.Where(j => j.Concurrency != ConcurrencyPolicy.Allow || j.MaxConcurrent is not null).Select(j => j.Id).ToList();
+        var needActive = dueNow.Where(j => j.Concurrency != ConcurrencyPolicy.Allow || j.MaxConcurrent is not null).Select(j => j.Id).ToList();
         var active = needActive.Count == 0
             ? null
             : (await storage.GetActiveRunsAsync(new GetActiveRunsParams(needActive), cancellationToken).ConfigureAwait(false)).Runs.ToLookup(r => r.JobId);
-        var fires = new List<JobFire>(due.Jobs.Count);
-        foreach (var job in due.Jobs)
+        var fires = new List<JobFire>(dueNow.Count + prepare.Count);
+        foreach (var job in dueNow)
         {
             fires.Add(Fire(job, now, active is null ? [] : [.. active[job.Id]]));
+        }
+
+        foreach (var job in prepare)
+        {
+            fires.Add(Prepare(job, now));
         }
 
         var reserved = PreClaim(fires, now);
@@ -80,13 +97,17 @@ public sealed partial class JobTrigger(
             throw;
         }
 
-        if (reserved > 0)
+        if (reserved > 0 || prepare.Count > 0)
         {
             // Only runs that are now in the store leased to this node: a slot that already had a run keeps that one.
+            // Claimed runs (stamped started) execute now; prepared ones (not started) wait for their slot.
             var notInserted = result.NotInsertedRunIds.ToHashSet(StringComparer.Ordinal);
-            dispatcher!.Adopt(
-                [.. fires.Where((_, i) => result.Fired[i]).SelectMany(f => f.Runs).Where(r => r.State == RunState.Running && !notInserted.Contains(r.Id))],
-                reserved);
+            var leased = fires.Where((_, i) => result.Fired[i]).SelectMany(f => f.Runs).Where(r => r.State == RunState.Running && !notInserted.Contains(r.Id)).ToList();
+            dispatcher!.Hold([.. leased.Where(r => r.StartedAt is null)]);
+            if (reserved > 0)
+            {
+                dispatcher.Adopt([.. leased.Where(r => r.StartedAt is not null)], reserved);
+            }
         }
 
         var fired = result.Fired.Count(f => f);
@@ -102,7 +123,46 @@ public sealed partial class JobTrigger(
             signals.WakeDispatcher();
         }
 
-        return new TriggerPass(fired, due.Jobs.Count == _options.BatchSize, due.NextFireAfter);
+        // The jobs just fired have moved on: their next slots count too (they were not in the scan's bound).
+        foreach (var fire in fires.Where((_, i) => result.Fired[i]))
+        {
+            nextFireAt = Earliest(nextFireAt, fire.NewNextFireAt - window);
+        }
+
+        // A full batch may hide more due or preparable jobs; only a pass that fired something looks again at once.
+        return new TriggerPass(fired, scan.Jobs.Count == _options.BatchSize && fires.Count > 0, nextFireAt) { Prepared = prepare.Count };
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    /// <summary>
+    /// Whether a job's next slot may be fired ahead of time: nothing about it depends on the instant it fires (the
+    /// concurrency policy looks at the runs active at the slot; a queue target is leased by workers, not held here).
+    /// </summary>
+    private static bool Preparable(JobRecord job) =>
+        job.Concurrency == ConcurrencyPolicy.Allow && job.MaxConcurrent is null && QueueTargets.QueueOf(job.Target) is null;
+
+    /// <summary>
+    /// Fires a job's next slot ahead of it: the run, planned as of its slot, is inserted leased to this node but not
+    /// started (<c>started_at</c> null), and the dispatcher holds it until the slot.
+    /// </summary>
+    private JobFire Prepare(JobRecord job, DateTimeOffset now)
+    {
+        var slot = job.NextFireAt!.Value;
+        var fire = Fire(job, slot, []);
+        return fire with
+        {
+            Runs = [.. fire.Runs.Select(run => run with
+            {
+                State = RunState.Running,
+                LeaseOwner = _nodeId,
+                Node = _nodeId,
+                LeaseToken = LeaseTokens.New(),
+                LeaseExpiresAt = slot + dispatcher!.LeaseDuration,
+                StartedAt = null,
+                CreatedAt = now,
+            })],
+        };
     }
 
     /// <inheritdoc />
@@ -204,5 +264,12 @@ public sealed partial class JobTrigger(
     private static partial void LogUnreadableSchedule(ILogger logger, string jobId, string reason);
 }
 
-/// <summary>What one trigger pass did: slots fired, whether more are due right now, and the next slot after now.</summary>
-public sealed record TriggerPass(int Fired, bool MoreDue, DateTimeOffset? NextFireAt);
+/// <summary>
+/// What one trigger pass did: slots fired (prepared ones included), whether more are due right now, and when the next
+/// pass is needed (the next slot, or the instant the next preparable slot enters the look-ahead).
+/// </summary>
+public sealed record TriggerPass(int Fired, bool MoreDue, DateTimeOffset? NextFireAt)
+{
+    /// <summary>Of <see cref="Fired"/>, the slots fired ahead of their instant and held by the dispatcher.</summary>
+    public int Prepared { get; init; }
+}

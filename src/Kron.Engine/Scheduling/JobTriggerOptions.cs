@@ -11,8 +11,19 @@ public sealed class JobTriggerOptions
 
     public static readonly TimeSpan DefaultMisfireThreshold = TimeSpan.FromSeconds(5);
 
+    public static readonly TimeSpan DefaultLookAhead = TimeSpan.FromSeconds(5);
+
     /// <summary>A slot later than this is missed, and the job's misfire policy decides whether it runs.</summary>
     public TimeSpan MisfireThreshold { get; set; } = DefaultMisfireThreshold;
+
+    /// <summary>
+    /// How far ahead slots are fired. A job due within this window whose slot cannot depend on the moment it fires
+    /// (concurrency <c>allow</c> without <c>max_concurrent</c>, run by this node's executors) has its run inserted
+    /// now, leased to this node but not started ("prepared"), and held in memory until the slot: at the slot it only
+    /// needs a start stamp, so a burst of slots starts on time however many there are. Zero fires every slot at its
+    /// instant. An update, pause, delete or cancel before the slot withdraws the prepared run.
+    /// </summary>
+    public TimeSpan LookAhead { get; set; } = DefaultLookAhead;
 
     /// <summary>Slots fired per transaction.</summary>
     public int BatchSize { get; set; } = DefaultBatchSize;
@@ -31,6 +42,11 @@ public sealed class JobTriggerOptionsValidator : IValidateOptions<JobTriggerOpti
         if (options.BatchSize is < 1 or > 10_000)
         {
             return ValidateOptionsResult.Fail($"Kron:Trigger:BatchSize must be 1-10000, not {options.BatchSize}.");
+        }
+
+        if (options.LookAhead < TimeSpan.Zero || options.LookAhead > TimeSpan.FromMinutes(1))
+        {
+            return ValidateOptionsResult.Fail($"Kron:Trigger:LookAhead must be between 0 and 1 minute, not {options.LookAhead}.");
         }
 
         return options.MaxIdleInterval < TimeSpan.FromMilliseconds(10) || options.MaxIdleInterval > TimeSpan.FromMinutes(1)

@@ -51,7 +51,8 @@ internal static class ApiMapping
         Trigger = run.Trigger,
         Attempt = run.Attempt,
         MaxAttempts = run.MaxAttempts,
-        State = WireNames.Of(run.State),
+        // A prepared run (fired ahead of its slot, leased to a node, not started) is waiting for its slot: queued.
+        State = WireNames.Of(run is { State: RunState.Running, StartedAt: null } ? RunState.Queued : run.State),
         ReadyAt = run.ReadyAt,
         StartedAt = run.StartedAt,
         FinishedAt = run.FinishedAt,

@@ -86,9 +86,7 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
 
             // A changed schedule starts from now; an unchanged one keeps its next slot (a one-time job that already
             // fired must not fire again because its name changed).
-            var scheduleChanged = (changed.ScheduleKind, changed.ScheduleTime, changed.Cron, changed.TimeZone, changed.Every) !=
-                (job.ScheduleKind, job.ScheduleTime, job.Cron, job.TimeZone, job.Every);
-            return changed with { NextFireAt = scheduleChanged ? JobDefinitions.FirstSlot(changed, now) : job.NextFireAt };
+            return changed with { NextFireAt = ScheduleChanged(job, changed) ? JobDefinitions.FirstSlot(changed, now) : job.NextFireAt };
         }, cancellationToken);
 
     /// <summary>
@@ -186,7 +184,7 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
                 return new JobChange(job);
             }
 
-            var result = await storage.UpdateJobAsync(new UpdateJobParams(changed, job.Version), cancellationToken).ConfigureAwait(false);
+            var result = await storage.UpdateJobAsync(new UpdateJobParams(changed, job.Version, ScheduleChanged(job, changed)), cancellationToken).ConfigureAwait(false);
             switch (result.Outcome)
             {
                 case UpdateJobOutcome.Updated:
@@ -199,6 +197,10 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
 
         throw new InvalidOperationException($"job {id} kept changing under concurrent updates; try again");
     }
+
+    private static bool ScheduleChanged(JobRecord before, JobRecord after) =>
+        (after.ScheduleKind, after.ScheduleTime, after.Cron, after.TimeZone, after.Every) !=
+        (before.ScheduleKind, before.ScheduleTime, before.Cron, before.TimeZone, before.Every);
 }
 
 /// <summary>A manual trigger: the run, or why the concurrency policy refused (null, null: no such job).</summary>

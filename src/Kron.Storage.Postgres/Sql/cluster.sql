@@ -69,18 +69,20 @@ acquired AS (
     RETURNING l.shard, l.owner, l.epoch, l.expires_at, picked.previous_owner
 ),
 rescued AS (
+    -- A prepared run (never started: started_at is null) is queued again for its slot with the same attempt.
     UPDATE runs AS r SET
-        state = CASE r.delivery WHEN 'at_most_once' THEN 'lost' ELSE 'queued' END,
-        attempt = CASE r.delivery WHEN 'at_most_once' THEN r.attempt ELSE r.attempt + 1 END,
-        ready_at = CASE r.delivery WHEN 'at_most_once' THEN r.ready_at ELSE coalesce(@now, now()) END,
+        state = CASE WHEN r.started_at IS NULL OR r.delivery <> 'at_most_once' THEN 'queued' ELSE 'lost' END,
+        attempt = CASE WHEN r.started_at IS NULL OR r.delivery = 'at_most_once' THEN r.attempt ELSE r.attempt + 1 END,
+        ready_at = CASE WHEN r.started_at IS NULL OR r.delivery = 'at_most_once' THEN r.ready_at ELSE coalesce(@now, now()) END,
         started_at = CASE r.delivery WHEN 'at_most_once' THEN r.started_at END,
-        finished_at = CASE r.delivery WHEN 'at_most_once' THEN coalesce(@now, now()) END,
+        finished_at = CASE WHEN r.started_at IS NOT NULL AND r.delivery = 'at_most_once' THEN coalesce(@now, now()) END,
         error = 'node ' || coalesce(r.lease_owner, '?') || ' lost shard ' || r.shard || ' to ' || @owner
-            || CASE r.delivery
-                WHEN 'at_most_once' THEN ': outcome unknown; at_most_once, so it will not be relaunched'
+            || CASE
+                WHEN r.started_at IS NULL THEN ' before this run started; queued for its slot'
+                WHEN r.delivery = 'at_most_once' THEN ': outcome unknown; at_most_once, so it will not be relaunched'
                 ELSE '; queued again for attempt ' || (r.attempt + 1)
             END,
-        cancel_requested = CASE r.delivery WHEN 'at_most_once' THEN r.cancel_requested ELSE false END,
+        cancel_requested = CASE WHEN r.started_at IS NOT NULL AND r.delivery = 'at_most_once' THEN r.cancel_requested ELSE false END,
         lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
     FROM acquired AS a
     WHERE a.previous_owner IS NOT NULL AND a.previous_owner <> @owner

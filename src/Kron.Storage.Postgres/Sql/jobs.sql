@@ -93,13 +93,21 @@ WITH updated AS (
         retry_multiplier = @retry_multiplier, retry_jitter = @retry_jitter, timeout = @timeout,
         concurrency = @concurrency, max_concurrent = @max_concurrent, misfire = @misfire,
         starting_deadline = @starting_deadline, delivery = @delivery, priority = @priority, tags = @tags,
-        paused = @paused, shard = @shard, next_fire_at = @next_fire_at, updated_at = @updated_at,
-        request_hash = @request_hash, version = @expected_version + 1
+        paused = @paused, shard = @shard,
+        -- Unless the schedule changed: back to the earliest slot withdrawn below, which then fires again.
+        next_fire_at = CASE WHEN @schedule_changed THEN @next_fire_at ELSE least(@next_fire_at, (
+            SELECT min(scheduled_for) FROM runs WHERE job_id = @id AND state = 'running' AND started_at IS NULL)) END,
+        updated_at = @updated_at, request_hash = @request_hash, version = @expected_version + 1
     WHERE id = @id AND version = @expected_version
     RETURNING id, tenant, key, name, schedule_kind, schedule_time, cron, time_zone, every, target, payload, retries,
               retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, timeout, concurrency,
               max_concurrent, misfire, starting_deadline, delivery, priority, tags, paused, shard, next_fire_at,
               created_at, updated_at, version, request_hash
+),
+withdrawn AS (
+    -- Prepared runs (fired ahead of their slot, leased to a node, not started) were made from the old definition.
+    DELETE FROM runs
+    WHERE job_id = @id AND state = 'running' AND started_at IS NULL AND EXISTS (SELECT 1 FROM updated)
 )
 SELECT u.id, u.tenant, u.key, u.name, u.schedule_kind, u.schedule_time, u.cron, u.time_zone, u.every, u.target,
        u.payload, u.retries, u.retry_initial_interval, u.retry_max_interval, u.retry_multiplier, u.retry_jitter,
@@ -116,14 +124,15 @@ LEFT JOIN LATERAL (
 SELECT EXISTS (SELECT 1 FROM jobs WHERE id = @id);
 
 -- name: JobDelete
--- One statement: delete the job, cancel its queued runs (they will never start; running runs finish and all history
+-- One statement: delete the job, cancel its queued and prepared runs (they will never start; running runs finish and all history
 -- stays), hint its shard's owner. No row: there was no such job.
 WITH deleted AS (
     DELETE FROM jobs WHERE id = @id RETURNING id, shard
 ),
 cancelled AS (
-    UPDATE runs SET state = 'cancelled', finished_at = coalesce(@now, now()), error = 'job deleted'
-    WHERE job_id IN (SELECT id FROM deleted) AND state = 'queued'
+    UPDATE runs SET state = 'cancelled', finished_at = coalesce(@now, now()), error = 'job deleted',
+        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+    WHERE job_id IN (SELECT id FROM deleted) AND (state = 'queued' OR (state = 'running' AND started_at IS NULL))
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM cancelled)::integer AS cancelled,

@@ -89,6 +89,15 @@ RETURNING r.id, r.job_id, r.shard, r.scheduled_for, r.triggered_by, r.attempt, r
           r.started_at, r.finished_at, r.node, r.exit_code, r.http_status, r.error, r.output, r.skip_reason,
           r.created_at, r.queue;
 
+-- name: RunStartMany
+-- Prepared runs (fired ahead of their slot, leased to this node, started_at null) start only if their leases are still
+-- current: an update of the job withdraws them, a cancel or a rescue takes them away. Returns the ids started. The
+-- arrays come sorted by id (lock order, as for completions).
+UPDATE runs AS r SET started_at = coalesce(@now, now())
+FROM unnest(@ids::text[], @lease_tokens::text[]) AS s (id, lease_token)
+WHERE r.id = s.id AND r.state = 'running' AND r.lease_token = s.lease_token AND r.started_at IS NULL
+RETURNING r.id;
+
 -- name: RunExtendLease
 -- The heartbeat also carries the answer to "was I asked to stop?". No row: the lease is no longer this token's.
 UPDATE runs SET lease_expires_at = coalesce(@now, now()) + @lease_duration * interval '1 microsecond'
@@ -131,28 +140,36 @@ WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
 -- The holder of an expired lease died or lost touch; with @owner (null otherwise), a node restarting after a crash
 -- also gives up every lease its previous life held, expired or not. At least once: run it again. At most once: the
 -- outcome is unknown, so mark it lost rather than risk a second execution. Clearing the token fences off the old
--- holder; a requeued run drops its cancel request like a retry does. SKIP LOCKED: a run being completed right now is
+-- holder; a requeued run drops its cancel request like a retry does. A prepared run (fired ahead of its slot, never
+-- started: started_at is null) goes back to the queue for its slot with the same attempt, whatever its delivery;
+-- @prepared_only rescues only those (a node stopping hands them back). SKIP LOCKED: a run being completed right now is
 -- not rescued from under its holder, and two rescuers never wait on each other.
 WITH picked AS (
     SELECT id FROM runs
     WHERE state = 'running' AND (lease_expires_at < coalesce(@now, now()) OR lease_owner = @owner)
+      AND (NOT @prepared_only OR started_at IS NULL)
     ORDER BY lease_expires_at, id
     LIMIT @limit
     FOR UPDATE SKIP LOCKED
 )
 UPDATE runs AS r SET
-    state = CASE r.delivery WHEN 'at_most_once' THEN 'lost' ELSE 'queued' END,
-    attempt = CASE r.delivery WHEN 'at_most_once' THEN r.attempt ELSE r.attempt + 1 END,
-    ready_at = CASE r.delivery WHEN 'at_most_once' THEN r.ready_at ELSE coalesce(@now, now()) END,
+    state = CASE WHEN r.started_at IS NULL OR r.delivery <> 'at_most_once' THEN 'queued' ELSE 'lost' END,
+    attempt = CASE WHEN r.started_at IS NULL OR r.delivery = 'at_most_once' THEN r.attempt ELSE r.attempt + 1 END,
+    ready_at = CASE WHEN r.started_at IS NULL OR r.delivery = 'at_most_once' THEN r.ready_at ELSE coalesce(@now, now()) END,
     started_at = CASE r.delivery WHEN 'at_most_once' THEN r.started_at END,
-    finished_at = CASE r.delivery WHEN 'at_most_once' THEN coalesce(@now, now()) END,
-    error = 'lease of ' || coalesce(r.lease_owner, '?')
-        || CASE WHEN r.lease_expires_at < coalesce(@now, now()) THEN ' expired' ELSE ' abandoned: its owner restarted' END
-        || CASE r.delivery
-            WHEN 'at_most_once' THEN ': outcome unknown; at_most_once, so it will not be relaunched'
-            ELSE '; queued again for attempt ' || (r.attempt + 1)
+    finished_at = CASE WHEN r.started_at IS NOT NULL AND r.delivery = 'at_most_once' THEN coalesce(@now, now()) END,
+    error = CASE WHEN r.started_at IS NULL
+        THEN 'prepared by ' || coalesce(r.lease_owner, '?') || ', which '
+            || CASE WHEN r.lease_expires_at < coalesce(@now, now()) THEN 'stopped renewing it' ELSE 'handed it back' END
+            || ' before it started; queued for its slot'
+        ELSE 'lease of ' || coalesce(r.lease_owner, '?')
+            || CASE WHEN r.lease_expires_at < coalesce(@now, now()) THEN ' expired' ELSE ' abandoned: its owner restarted' END
+            || CASE r.delivery
+                WHEN 'at_most_once' THEN ': outcome unknown; at_most_once, so it will not be relaunched'
+                ELSE '; queued again for attempt ' || (r.attempt + 1)
+            END
         END,
-    cancel_requested = CASE r.delivery WHEN 'at_most_once' THEN r.cancel_requested ELSE false END,
+    cancel_requested = CASE WHEN r.started_at IS NOT NULL AND r.delivery = 'at_most_once' THEN r.cancel_requested ELSE false END,
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
 FROM picked
 WHERE r.id = picked.id
@@ -177,11 +194,15 @@ ORDER BY job_id, scheduled_for, id;
 -- Queued: cancelled now, with the reason as its error. Running: only a request, which the lease holder sees at its
 -- next heartbeat and acts on (the run stays running until it completes). Final: untouched, so nothing is returned.
 -- @job_id (or null) confines a fire's cancellations to the fired job's runs.
+-- A prepared run (running, started_at null: not started yet) is cancelled like a queued one; its node never starts it.
 UPDATE runs SET
-    state = CASE state WHEN 'queued' THEN 'cancelled' ELSE state END,
-    finished_at = CASE state WHEN 'queued' THEN coalesce(@now, now()) ELSE finished_at END,
-    error = CASE state WHEN 'queued' THEN @reason ELSE error END,
-    cancel_requested = CASE state WHEN 'running' THEN true ELSE cancel_requested END
+    state = CASE WHEN state = 'queued' OR started_at IS NULL THEN 'cancelled' ELSE state END,
+    finished_at = CASE WHEN state = 'queued' OR started_at IS NULL THEN coalesce(@now, now()) ELSE finished_at END,
+    error = CASE WHEN state = 'queued' OR started_at IS NULL THEN @reason ELSE error END,
+    cancel_requested = CASE WHEN state = 'running' AND started_at IS NOT NULL THEN true ELSE cancel_requested END,
+    lease_owner = CASE WHEN started_at IS NULL THEN NULL ELSE lease_owner END,
+    lease_token = CASE WHEN started_at IS NULL THEN NULL ELSE lease_token END,
+    lease_expires_at = CASE WHEN started_at IS NULL THEN NULL ELSE lease_expires_at END
 WHERE id = @id AND state IN ('queued', 'running') AND (@job_id::text IS NULL OR job_id = @job_id)
 RETURNING id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target,
           payload, timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter,

@@ -40,18 +40,20 @@ LIMIT @limit;
 -- name: ShardRescueRuns
 -- A takeover: the running runs of a shard whose previous owner let its lease expire. Same outcome as RunRescue:
 -- at least once runs again, at most once is lost. Clearing the token rejects the old owner's completion.
+-- A prepared run (never started: started_at is null) is queued again for its slot with the same attempt.
 UPDATE runs SET
-    state = CASE delivery WHEN 'at_most_once' THEN 'lost' ELSE 'queued' END,
-    attempt = CASE delivery WHEN 'at_most_once' THEN attempt ELSE attempt + 1 END,
-    ready_at = CASE delivery WHEN 'at_most_once' THEN ready_at ELSE @now END,
+    state = CASE WHEN started_at IS NULL OR delivery <> 'at_most_once' THEN 'queued' ELSE 'lost' END,
+    attempt = CASE WHEN started_at IS NULL OR delivery = 'at_most_once' THEN attempt ELSE attempt + 1 END,
+    ready_at = CASE WHEN started_at IS NULL OR delivery = 'at_most_once' THEN ready_at ELSE @now END,
     started_at = CASE delivery WHEN 'at_most_once' THEN started_at ELSE NULL END,
-    finished_at = CASE delivery WHEN 'at_most_once' THEN @now ELSE NULL END,
+    finished_at = CASE WHEN started_at IS NULL OR delivery <> 'at_most_once' THEN NULL ELSE @now END,
     error = 'node ' || coalesce(lease_owner, '?') || ' lost shard ' || shard || ' to ' || @owner
-        || CASE delivery
-            WHEN 'at_most_once' THEN ': outcome unknown; at_most_once, so it will not be relaunched'
+        || CASE
+            WHEN started_at IS NULL THEN ' before this run started; queued for its slot'
+            WHEN delivery = 'at_most_once' THEN ': outcome unknown; at_most_once, so it will not be relaunched'
             ELSE '; queued again for attempt ' || (attempt + 1)
         END,
-    cancel_requested = CASE delivery WHEN 'at_most_once' THEN cancel_requested ELSE 0 END,
+    cancel_requested = CASE WHEN started_at IS NULL OR delivery <> 'at_most_once' THEN 0 ELSE cancel_requested END,
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
 WHERE state = 'running' AND shard = @shard AND lease_owner = @previous_owner
 RETURNING state, id, job_id, attempt, error;

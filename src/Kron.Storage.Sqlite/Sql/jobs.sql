@@ -64,9 +64,20 @@ SELECT count(*) FROM jobs WHERE id = @id;
 DELETE FROM jobs WHERE id = @id;
 
 -- name: JobCancelQueuedRuns
--- A deleted job's queued runs will never start; running runs finish and all history stays.
-UPDATE runs SET state = 'cancelled', finished_at = @now, error = 'job deleted'
-WHERE job_id = @id AND state = 'queued';
+-- A deleted job's queued and prepared runs (running, not started) will never start; running runs finish and all
+-- history stays.
+UPDATE runs SET state = 'cancelled', finished_at = @now, error = 'job deleted', lease_owner = NULL, lease_token = NULL,
+    lease_expires_at = NULL
+WHERE job_id = @id AND (state = 'queued' OR (state = 'running' AND started_at IS NULL));
+
+-- name: JobWithdrawPrepared
+-- An updated job's prepared runs (fired ahead of their slot, not started) were made from the old definition.
+DELETE FROM runs WHERE job_id = @id AND state = 'running' AND started_at IS NULL
+RETURNING scheduled_for;
+
+-- name: JobRewind
+-- Back to the earliest withdrawn slot, so it fires again from the new definition.
+UPDATE jobs SET next_fire_at = @slot WHERE id = @id AND (next_fire_at IS NULL OR next_fire_at > @slot);
 
 -- name: JobGetDue
 -- The trigger needs no last run: the columns are there for the row reader, always null (no join per job).

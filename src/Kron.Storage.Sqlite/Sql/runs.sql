@@ -66,6 +66,12 @@ WHERE id IN (
 )
 RETURNING *;
 
+-- name: RunStart
+-- A prepared run (fired ahead of its slot, leased to its node, started_at null) starts only if its lease is still
+-- current: an update of its job withdraws it, a cancel or a rescue takes it away.
+UPDATE runs SET started_at = @now
+WHERE id = @id AND state = 'running' AND lease_token = @lease_token AND started_at IS NULL;
+
 -- name: RunExtendLease
 -- The heartbeat also carries the answer to "was I asked to stop?".
 UPDATE runs SET lease_expires_at = @lease_expires_at
@@ -98,23 +104,31 @@ WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
 -- holder; a requeued run drops its cancel request like a retry does.
 -- The OR cannot seek the expired range of runs_lease, so this walks the running runs in lease order up to @limit:
 -- running runs are few (executor slots bound them), and the walk needs no sort.
+-- A prepared run (fired ahead of its slot, never started: started_at is null) goes back to the queue for its slot with
+-- the same attempt, whatever its delivery; @prepared_only (1) rescues only those (a node stopping hands them back).
 UPDATE runs SET
-    state = CASE delivery WHEN 'at_most_once' THEN 'lost' ELSE 'queued' END,
-    attempt = CASE delivery WHEN 'at_most_once' THEN attempt ELSE attempt + 1 END,
-    ready_at = CASE delivery WHEN 'at_most_once' THEN ready_at ELSE @now END,
+    state = CASE WHEN started_at IS NULL OR delivery <> 'at_most_once' THEN 'queued' ELSE 'lost' END,
+    attempt = CASE WHEN started_at IS NULL OR delivery = 'at_most_once' THEN attempt ELSE attempt + 1 END,
+    ready_at = CASE WHEN started_at IS NULL OR delivery = 'at_most_once' THEN ready_at ELSE @now END,
     started_at = CASE delivery WHEN 'at_most_once' THEN started_at ELSE NULL END,
-    finished_at = CASE delivery WHEN 'at_most_once' THEN @now ELSE NULL END,
-    error = 'lease of ' || coalesce(lease_owner, '?')
-        || CASE WHEN lease_expires_at < @now THEN ' expired' ELSE ' abandoned: its owner restarted' END
-        || CASE delivery
-            WHEN 'at_most_once' THEN ': outcome unknown; at_most_once, so it will not be relaunched'
-            ELSE '; queued again for attempt ' || (attempt + 1)
+    finished_at = CASE WHEN started_at IS NULL OR delivery <> 'at_most_once' THEN NULL ELSE @now END,
+    error = CASE WHEN started_at IS NULL
+        THEN 'prepared by ' || coalesce(lease_owner, '?') || ', which '
+            || CASE WHEN lease_expires_at < @now THEN 'stopped renewing it' ELSE 'handed it back' END
+            || ' before it started; queued for its slot'
+        ELSE 'lease of ' || coalesce(lease_owner, '?')
+            || CASE WHEN lease_expires_at < @now THEN ' expired' ELSE ' abandoned: its owner restarted' END
+            || CASE delivery
+                WHEN 'at_most_once' THEN ': outcome unknown; at_most_once, so it will not be relaunched'
+                ELSE '; queued again for attempt ' || (attempt + 1)
+            END
         END,
-    cancel_requested = CASE delivery WHEN 'at_most_once' THEN cancel_requested ELSE 0 END,
+    cancel_requested = CASE WHEN started_at IS NULL OR delivery <> 'at_most_once' THEN 0 ELSE cancel_requested END,
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
 WHERE id IN (
     SELECT id FROM runs INDEXED BY runs_lease
     WHERE state = 'running' AND (lease_expires_at < @now OR lease_owner = @owner)
+      AND (@prepared_only = 0 OR started_at IS NULL)
     ORDER BY lease_expires_at, id
     LIMIT @limit
 )
@@ -139,11 +153,15 @@ ORDER BY job_id, scheduled_for, id;
 -- Queued: cancelled now, with the reason as its error. Running: only a request, which the lease holder sees at its
 -- next heartbeat and acts on (the run stays running until it completes). Final: untouched, so nothing is returned.
 -- @job_id (or null) confines a fire's cancellations to the fired job's runs.
+-- A prepared run (running, started_at null: not started yet) is cancelled like a queued one; its node never starts it.
 UPDATE runs SET
-    state = CASE state WHEN 'queued' THEN 'cancelled' ELSE state END,
-    finished_at = CASE state WHEN 'queued' THEN @now ELSE finished_at END,
-    error = CASE state WHEN 'queued' THEN @reason ELSE error END,
-    cancel_requested = CASE state WHEN 'running' THEN 1 ELSE cancel_requested END
+    state = CASE WHEN state = 'queued' OR started_at IS NULL THEN 'cancelled' ELSE state END,
+    finished_at = CASE WHEN state = 'queued' OR started_at IS NULL THEN @now ELSE finished_at END,
+    error = CASE WHEN state = 'queued' OR started_at IS NULL THEN @reason ELSE error END,
+    cancel_requested = CASE WHEN state = 'running' AND started_at IS NOT NULL THEN 1 ELSE cancel_requested END,
+    lease_owner = CASE WHEN started_at IS NULL THEN NULL ELSE lease_owner END,
+    lease_token = CASE WHEN started_at IS NULL THEN NULL ELSE lease_token END,
+    lease_expires_at = CASE WHEN started_at IS NULL THEN NULL ELSE lease_expires_at END
 WHERE id = @id AND state IN ('queued', 'running') AND (@job_id IS NULL OR job_id = @job_id)
 RETURNING *;
 
