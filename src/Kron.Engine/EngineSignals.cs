@@ -60,9 +60,10 @@ public sealed class EngineSignals
         {
             await reader.ReadAsync(linked.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (timer.IsCancellationRequested || cancellationToken.IsCancellationRequested)
         {
-            // The interval passed with no signal: look anyway.
+            // The interval passed with no signal: look anyway. Or the loop is stopping: it sees its token and ends
+            // normally (an exception here would skip what the loop does after it, such as a graceful stop).
         }
     }
 }

@@ -42,7 +42,7 @@ internal static class SqlQueries
     public static readonly string RunListByJob = Named.Get(nameof(RunListByJob));
     public static readonly string RunListByState = Named.Get(nameof(RunListByState));
     public static readonly string RunClaim = Named.Get(nameof(RunClaim));
-    public static readonly string RunStart = Named.Get(nameof(RunStart));
+    public static readonly string RunStartMany = Named.Get(nameof(RunStartMany));
     public static readonly string RunExtendLease = Named.Get(nameof(RunExtendLease));
     public static readonly string RunComplete = Named.Get(nameof(RunComplete));
     public static readonly string RunRetry = Named.Get(nameof(RunRetry));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Kron.Core.Model;
 using Kron.Storage.Sql;
 
@@ -53,22 +54,28 @@ public sealed partial class SqliteDriver
     public Task<StartRunsResult> StartRunsAsync(StartRunsParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Leases.Count == 0)
+        {
+            return Task.FromResult(new StartRunsResult([]));
+        }
+
         var now = Microseconds.FromInstant(NowOr(parameters.Now));
+        var leases = JsonSerializer.Serialize(parameters.Leases.Select(l => new[] { l.RunId, l.LeaseToken }));
         return WriteAsync(
             async (transaction, ct) =>
             {
-                var started = new bool[parameters.Leases.Count];
-                using var start = Command(transaction, SqlQueries.RunStart);
-                for (var i = 0; i < started.Length; i++)
+                using var start = Command(transaction, SqlQueries.RunStartMany).Bind("@leases", leases).Bind("@now", now);
+                var started = new HashSet<string>(StringComparer.Ordinal);
+                var reader = await start.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
                 {
-                    SetParameters(start, p => p
-                        .Bind("@id", parameters.Leases[i].RunId)
-                        .Bind("@lease_token", parameters.Leases[i].LeaseToken)
-                        .Bind("@now", now));
-                    started[i] = await start.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        started.Add(reader.GetString(0));
+                    }
                 }
 
-                return new StartRunsResult(started);
+                return new StartRunsResult([.. parameters.Leases.Select(l => started.Contains(l.RunId))]);
             },
             cancellationToken);
     }

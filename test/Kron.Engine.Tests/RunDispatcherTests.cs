@@ -20,6 +20,26 @@ public sealed class RunDispatcherTests
     }
 
     [Fact]
+    public async Task Stop_WhileIdleWaitingWithARunInFlight_WaitsForTheRunAndWritesItsOutcome()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var run = await FireOnceAsync(engine, TestJobs.Once(T0, TestJobs.Noop(duration: TimeSpan.FromSeconds(2))));
+        var timers = engine.Clock.PendingTimers;
+        await engine.Dispatcher.StartAsync(CancellationToken.None);
+
+        // The loop claimed the run (its timeout and duration are timers) and waits for work again (claim, heartbeat and
+        // starter timers): stopping now used to end the loop with an exception that skipped the graceful stop.
+        await Eventually.TrueAsync(() => Task.FromResult(engine.Clock.PendingTimers >= timers + 5), EngineHarness.WaitTimeout, "the run to execute and the loops to wait");
+        var stopping = engine.Dispatcher.StopAsync(CancellationToken.None);
+        Assert.False(stopping.IsCompleted);
+        engine.Clock.Advance(TimeSpan.FromSeconds(2));
+        await stopping.WaitAsync(EngineHarness.WaitTimeout);
+
+        Assert.True(engine.Dispatcher.ExecuteTask!.IsCompletedSuccessfully, engine.Dispatcher.ExecuteTask.Status.ToString());
+        Assert.Equal(RunState.Succeeded, (await engine.RunAsync(run.Id)).State);
+    }
+
+    [Fact]
     public async Task Dispatch_FailingRunWithRetries_IsQueuedWithBackoffThenDeadAfterTheLastAttempt()
     {
         await using var engine = await EngineHarness.StartAsync();

@@ -10,6 +10,7 @@ public sealed class RunDispatcherOptions
     public const int DefaultMaxPrepared = 50_000;
 
     public static readonly TimeSpan DefaultLeaseDuration = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultStartLead = TimeSpan.FromMilliseconds(500);
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultShutdownGrace = TimeSpan.FromSeconds(10);
 
@@ -24,6 +25,13 @@ public sealed class RunDispatcherOptions
     /// do not take executor slots until they start; at this limit the trigger fires the rest at their slot instead.
     /// </summary>
     public int MaxPrepared { get; set; } = DefaultMaxPrepared;
+
+    /// <summary>
+    /// How long before its slot a prepared run is stamped started in the database (in batches), so that at the slot it
+    /// only has to execute. Within this lead an update, pause or cancel of its job no longer stops it, and a crash
+    /// counts it as started (an at_most_once run becomes lost).
+    /// </summary>
+    public TimeSpan StartLead { get; set; } = DefaultStartLead;
 
     /// <summary>How long a claimed run stays leased without a heartbeat; a crashed node's runs are rescued after it.</summary>
     public TimeSpan LeaseDuration { get; set; } = DefaultLeaseDuration;
@@ -53,6 +61,11 @@ public sealed class RunDispatcherOptionsValidator : IValidateOptions<RunDispatch
         if (options.MaxPrepared is < 0 or > 1_000_000)
         {
             errors.Add($"Kron:Dispatcher:MaxPrepared must be 0-1000000, not {options.MaxPrepared}.");
+        }
+
+        if (options.StartLead < TimeSpan.Zero || options.StartLead > TimeSpan.FromSeconds(10))
+        {
+            errors.Add($"Kron:Dispatcher:StartLead must be between 0 and 10 seconds, not {options.StartLead}.");
         }
 
         if (options.LeaseDuration < TimeSpan.FromSeconds(1) || options.LeaseDuration > TimeSpan.FromHours(1))

@@ -53,15 +53,21 @@ public sealed partial class JobTrigger(
             scan = await storage.GetDueJobsAsync(new GetDueJobsParams(horizon, _options.BatchSize, shards), cancellationToken).ConfigureAwait(false);
         }
 
-        // Due now: fired as of now. Ahead (within the look-ahead): prepared if their slot cannot depend on when they
-        // fire, up to what the dispatcher holds; the others wait for their slot (the earliest bounds the sleep).
+        // Due now: fired as of now. Ahead (within the look-ahead): the slots of a burst (many jobs due at one instant)
+        // are prepared if they cannot depend on when they fire, up to what the dispatcher holds; the others wait for
+        // their slot (the earliest bounds the sleep). A steady stream of slots is not prepared: fired at its instant
+        // and claimed by the fire, a run costs one write less than prepared and stamped.
         var dueNow = scan.Jobs.Where(j => j.NextFireAt <= now).ToList();
         var ahead = scan.Jobs.Where(j => j.NextFireAt > now).ToList();
-        var prepare = ahead.Where(Preparable).Take(capacity).ToList();
+        var bursts = ahead.CountBy(j => j.NextFireAt!.Value).Where(g => g.Value >= _options.BurstSize).Select(g => g.Key).ToHashSet();
+        var prepare = ahead.Where(j => bursts.Contains(j.NextFireAt!.Value) && Preparable(j)).Take(capacity).ToList();
+        // A slot entering the window is prepared within a twentieth of the window (passes batch the slots of a steady
+        // stream instead of one pass per slot); a slot that is not prepared fires at its instant.
         var window = horizon - now;
+        var enter = window - window / 20;
         var nextFireAt = Earliest(
             ahead.Count > prepare.Count ? ahead.Where(j => !prepare.Contains(j)).Min(j => j.NextFireAt) : null,
-            scan.NextFireAfter - window);
+            scan.NextFireAfter - enter);
         if (dueNow.Count == 0 && prepare.Count == 0)
         {
             return new TriggerPass(0, false, nextFireAt);
@@ -126,7 +132,7 @@ public sealed partial class JobTrigger(
         // The jobs just fired have moved on: their next slots count too (they were not in the scan's bound).
         foreach (var fire in fires.Where((_, i) => result.Fired[i]))
         {
-            nextFireAt = Earliest(nextFireAt, fire.NewNextFireAt - window);
+            nextFireAt = Earliest(nextFireAt, fire.NewNextFireAt - enter);
         }
 
         // A full batch may hide more due or preparable jobs; only a pass that fired something looks again at once.

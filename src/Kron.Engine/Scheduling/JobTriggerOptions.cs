@@ -13,17 +13,28 @@ public sealed class JobTriggerOptions
 
     public static readonly TimeSpan DefaultLookAhead = TimeSpan.FromSeconds(5);
 
+    public const int DefaultBurstSize = 100;
+
     /// <summary>A slot later than this is missed, and the job's misfire policy decides whether it runs.</summary>
     public TimeSpan MisfireThreshold { get; set; } = DefaultMisfireThreshold;
 
     /// <summary>
-    /// How far ahead slots are fired. A job due within this window whose slot cannot depend on the moment it fires
-    /// (concurrency <c>allow</c> without <c>max_concurrent</c>, run by this node's executors) has its run inserted
-    /// now, leased to this node but not started ("prepared"), and held in memory until the slot: at the slot it only
-    /// needs a start stamp, so a burst of slots starts on time however many there are. Zero fires every slot at its
-    /// instant. An update, pause, delete or cancel before the slot withdraws the prepared run.
+    /// How far ahead the slots of a burst (<see cref="BurstSize"/> or more jobs due at one instant: cron minute
+    /// boundaries, one-time jobs for the same moment) are fired. A job of such a burst whose slot cannot depend on the
+    /// moment it fires (concurrency <c>allow</c> without <c>max_concurrent</c>, run by this node's executors) has its
+    /// run inserted now, leased to this node but not started ("prepared"), and held in memory until the slot; just
+    /// before it, batches of prepared runs are stamped started, so at the slot they only execute and a burst starts on
+    /// time however many slots it has. Zero fires every slot at its instant. An update, pause, delete or cancel before
+    /// the stamp withdraws the prepared run.
     /// </summary>
     public TimeSpan LookAhead { get; set; } = DefaultLookAhead;
+
+    /// <summary>
+    /// How many slots at one instant make a burst worth preparing (see <see cref="LookAhead"/>). Fewer fire at their
+    /// instant: a prepared run costs one more write (its start stamp), which only pays when firing them all at the
+    /// instant would make them late.
+    /// </summary>
+    public int BurstSize { get; set; } = DefaultBurstSize;
 
     /// <summary>Slots fired per transaction.</summary>
     public int BatchSize { get; set; } = DefaultBatchSize;
@@ -42,6 +53,11 @@ public sealed class JobTriggerOptionsValidator : IValidateOptions<JobTriggerOpti
         if (options.BatchSize is < 1 or > 10_000)
         {
             return ValidateOptionsResult.Fail($"Kron:Trigger:BatchSize must be 1-10000, not {options.BatchSize}.");
+        }
+
+        if (options.BurstSize is < 1 or > 1_000_000)
+        {
+            return ValidateOptionsResult.Fail($"Kron:Trigger:BurstSize must be 1-1000000, not {options.BurstSize}.");
         }
 
         if (options.LookAhead < TimeSpan.Zero || options.LookAhead > TimeSpan.FromMinutes(1))

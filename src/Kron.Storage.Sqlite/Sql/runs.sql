@@ -66,11 +66,15 @@ WHERE id IN (
 )
 RETURNING *;
 
--- name: RunStart
--- A prepared run (fired ahead of its slot, leased to its node, started_at null) starts only if its lease is still
--- current: an update of its job withdraws it, a cancel or a rescue takes it away.
+-- name: RunStartMany
+-- Prepared runs (fired ahead of their slot, leased to their node, started_at null) start only if their leases are
+-- still current: an update of the job withdraws them, a cancel or a rescue takes them away. @leases is a JSON array of
+-- [id, lease_token] pairs; one statement for the batch, each pair a primary-key lookup (the row-value IN is probed by
+-- id; an UPDATE ... FROM json_each would let the planner scan the JSON once per run). Returns the ids started.
 UPDATE runs SET started_at = @now
-WHERE id = @id AND state = 'running' AND lease_token = @lease_token AND started_at IS NULL;
+WHERE (id, lease_token) IN (SELECT value ->> 0, value ->> 1 FROM json_each(@leases))
+  AND state = 'running' AND started_at IS NULL
+RETURNING id;
 
 -- name: RunExtendLease
 -- The heartbeat also carries the answer to "was I asked to stop?".
