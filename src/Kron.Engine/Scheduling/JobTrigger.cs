@@ -32,6 +32,7 @@ public sealed partial class JobTrigger(
     private readonly JobTriggerOptions _options = options.Value;
     private readonly string _nodeId = node.Value.NodeId;
     private readonly FailureThrottle _failures = new(time);
+    private DateTimeOffset _nextLookAheadAt = DateTimeOffset.MinValue;
 
     /// <summary>One pass: fires what is due now. Tests call it directly.</summary>
     public async Task<TriggerPass> RunOnceAsync(CancellationToken cancellationToken)
@@ -45,8 +46,12 @@ public sealed partial class JobTrigger(
 
         var now = time.GetUtcNow();
         var shards = fence?.Shards.Select(s => s.Shard).ToList();
+        // The look-ahead scan (for bursts to prepare) runs every twentieth of the window; the passes in between read
+        // only what is due (a steady stream wakes the trigger at every slot: a scan of the window each time would read
+        // thousands of rows per slot).
         var capacity = dispatcher is null || _options.LookAhead <= TimeSpan.Zero ? 0 : dispatcher.PrepareCapacity;
-        var horizon = capacity > 0 ? now + _options.LookAhead : now;
+        var lookAhead = capacity > 0 && now >= _nextLookAheadAt;
+        var horizon = lookAhead ? now + _options.LookAhead : now;
         GetDueJobsResult scan;
         using (events?.Metrics.Time("get_due_jobs"))
         {
@@ -61,13 +66,16 @@ public sealed partial class JobTrigger(
         var ahead = scan.Jobs.Where(j => j.NextFireAt > now).ToList();
         var bursts = ahead.CountBy(j => j.NextFireAt!.Value).Where(g => g.Value >= _options.BurstSize).Select(g => g.Key).ToHashSet();
         var prepare = ahead.Where(j => bursts.Contains(j.NextFireAt!.Value) && Preparable(j)).Take(capacity).ToList();
-        // A slot entering the window is prepared within a twentieth of the window (passes batch the slots of a steady
-        // stream instead of one pass per slot); a slot that is not prepared fires at its instant.
-        var window = horizon - now;
-        var enter = window - window / 20;
+        // Next pass: the earliest slot not prepared (it fires at its instant), and the next look-ahead scan. After a
+        // look-ahead scan, the slots beyond its window are found by the next one, long before they are due.
+        if (lookAhead && !(scan.Jobs.Count == _options.BatchSize && prepare.Count > 0))
+        {
+            _nextLookAheadAt = now + (_options.LookAhead / 20); // else a burst larger than a batch: the next pass goes on
+        }
+
         var nextFireAt = Earliest(
             ahead.Count > prepare.Count ? ahead.Where(j => !prepare.Contains(j)).Min(j => j.NextFireAt) : null,
-            scan.NextFireAfter - enter);
+            Earliest(lookAhead ? null : scan.NextFireAfter, capacity > 0 ? _nextLookAheadAt : null));
         if (dueNow.Count == 0 && prepare.Count == 0)
         {
             return new TriggerPass(0, false, nextFireAt);
@@ -132,7 +140,7 @@ public sealed partial class JobTrigger(
         // The jobs just fired have moved on: their next slots count too (they were not in the scan's bound).
         foreach (var fire in fires.Where((_, i) => result.Fired[i]))
         {
-            nextFireAt = Earliest(nextFireAt, fire.NewNextFireAt - enter);
+            nextFireAt = Earliest(nextFireAt, fire.NewNextFireAt);
         }
 
         // A full batch may hide more due or preparable jobs; only a pass that fired something looks again at once.
@@ -272,7 +280,7 @@ public sealed partial class JobTrigger(
 
 /// <summary>
 /// What one trigger pass did: slots fired (prepared ones included), whether more are due right now, and when the next
-/// pass is needed (the next slot, or the instant the next preparable slot enters the look-ahead).
+/// pass is needed (the next slot not prepared, or the next look-ahead scan).
 /// </summary>
 public sealed record TriggerPass(int Fired, bool MoreDue, DateTimeOffset? NextFireAt)
 {

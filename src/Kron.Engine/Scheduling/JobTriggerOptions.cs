@@ -11,7 +11,7 @@ public sealed class JobTriggerOptions
 
     public static readonly TimeSpan DefaultMisfireThreshold = TimeSpan.FromSeconds(5);
 
-    public static readonly TimeSpan DefaultLookAhead = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultLookAhead = TimeSpan.FromSeconds(10);
 
     public const int DefaultBurstSize = 100;
 
