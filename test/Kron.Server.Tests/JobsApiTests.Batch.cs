@@ -66,6 +66,39 @@ public sealed partial class JobsApiTests
         Assert.Equal(0, await CountRunsAsync(node, "failed"));
     }
 
+    [Fact]
+    public async Task Batch_BurstAtOneInstant_IsPreparedAhead_APauseWithdrawsItsRun_TheRestStartAtTheSlot()
+    {
+        await using var node = await TestNode.StartAsync();
+        var at = new DateTimeOffset(TimeProvider.System.GetUtcNow().AddSeconds(6).UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        var jobs = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode)JobBodies.At(at, new JsonObject { ["type"] = "noop" }).With(new() { ["name"] = $"b{i}" }))]);
+        var ids = (await node.PostAsync("/v1/jobs/batch", new JsonObject { ["jobs"] = jobs })).Object["items"]!.AsArray().Select(i => (string)i!["job"]!["id"]!).ToList();
+
+        // Fired ahead: the run exists before its slot, shown queued, held by this node.
+        var prepared = await Eventually.GetAsync(
+            async () => (await node.GetAsync($"/v1/runs?job_id={ids[0]}")).Object["items"]!.AsArray().SingleOrDefault(),
+            TimeSpan.FromSeconds(4),
+            "the burst's runs to be prepared");
+        Assert.Equal(("queued", "test", at), ((string?)prepared!["state"], (string?)prepared["node"], prepared["scheduled_for"].Instant()));
+        Assert.Null(prepared["started_at"]);
+        Assert.True(TimeProvider.System.GetUtcNow() < at - TimeSpan.FromSeconds(1), "the test must pause before the start stamp");
+
+        var paused = await node.PostAsync($"/v1/jobs/{ids[1]}/pause");
+
+        Assert.Equal((true, at), ((bool)paused.Object["paused"]!, paused.Object["next_fire_at"].Instant()));
+        Assert.Empty((await node.GetAsync($"/v1/runs?job_id={ids[1]}")).Object["items"]!.AsArray());
+        await Eventually.TrueAsync(async () => await CountRunsAsync(node, "succeeded") == 99, TimeSpan.FromSeconds(20), "the other 99 runs to succeed");
+        foreach (var id in ids.Where(id => id != ids[1]))
+        {
+            var run = (await node.GetAsync($"/v1/runs?job_id={id}")).Object["items"]!.AsArray().Single()!;
+            Assert.True(run["started_at"].Instant() >= at, $"run of {id} started at {run["started_at"]}, before its slot {at:O}");
+        }
+
+        // Resumed: the withdrawn slot is due again, and runs under the misfire policy.
+        Assert.Equal(HttpStatusCode.OK, (await node.PostAsync($"/v1/jobs/{ids[1]}/resume")).Status);
+        await Eventually.TrueAsync(async () => await CountRunsAsync(node, "succeeded") == 100, TimeSpan.FromSeconds(20), "the resumed job's slot to run");
+    }
+
     private static async Task<int> CountRunsAsync(TestNode node, string state)
     {
         var count = 0;

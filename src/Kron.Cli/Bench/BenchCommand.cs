@@ -30,13 +30,18 @@ internal static class BenchCommand
         var nodes = new Option<int?>("--nodes") { Description = "Nodes to start: default 1, failover 3 (more than 1 needs --store)." };
         var stored = new Option<long?>("--stored") { Description = "scale: other jobs stored, scheduled years ahead (default 1000000)." };
         var concurrency = new Option<int>("--concurrency") { Description = "Registration requests (of 500 jobs each) in flight.", DefaultValueFactory = _ => 4 };
+        var lead = new Option<int>("--lead")
+        {
+            Description = "w1: seconds from the start of registration to the burst's instant T0 (BENCHMARKS.md: 15). A longer lead keeps the burst's preparation (10 s look-ahead) apart from registration, so the node CPU counts only the runs.",
+            DefaultValueFactory = _ => 15,
+        };
         var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file.", HelpName = "FILE" };
         var bench = new Command(
             "bench",
             "Measure Kron on a standard workload with noop jobs: registration rate, drain throughput, lag (run start - slot) " +
             "p50/p90/p99/max, runs executed 0 times or more than once, node CPU and peak memory.")
         {
-            workload, jobs, rate, duration, data, store, url, nodes, stored, concurrency, json,
+            workload, jobs, rate, duration, data, store, url, nodes, stored, concurrency, lead, json,
         };
         bench.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -58,7 +63,10 @@ internal static class BenchCommand
                 baseUrl,
                 parseResult.GetValue(nodes) ?? (name == "failover" ? 3 : 1),
                 name == "scale" ? parseResult.GetValue(stored) ?? 1_000_000 : 0,
-                parseResult.GetValue(concurrency));
+                parseResult.GetValue(concurrency))
+            {
+                Lead = TimeSpan.FromSeconds(parseResult.GetValue(lead)),
+            };
             if (Validate(settings) is { } error)
             {
                 return ClientCommand.Fail(console, ExitCodes.InvalidInput, error);
@@ -94,6 +102,7 @@ internal static class BenchCommand
         { Nodes: < 1 or > 16 } => $"--nodes must be 1-16, not {settings.Nodes}",
         { Stored: < 0 or > 100_000_000 } => $"--stored must be 0-100000000, not {settings.Stored}",
         { Concurrency: < 1 or > 64 } => $"--concurrency must be 1-64, not {settings.Concurrency}",
+        { Lead.TotalSeconds: < 5 or > 600 } => $"--lead must be 5-600 seconds, not {settings.Lead.TotalSeconds}",
         { Url: not null, DataDirectory: not null } or { Url: not null, Store: not null } or { DataDirectory: not null, Store: not null } =>
             "give at most one of --data, --store and --url",
         { Nodes: > 1, Store: null } => "more than one node needs a shared PostgreSQL store: add --store",

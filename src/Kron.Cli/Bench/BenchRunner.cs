@@ -19,6 +19,9 @@ internal sealed record BenchSettings(
     long Stored,
     int Concurrency)
 {
+    /// <summary>W1: from the start of registration to T0.</summary>
+    public TimeSpan Lead { get; init; } = TimeSpan.FromSeconds(15);
+
     public string StoreName => Store is not null ? "postgres" : Url is not null ? "remote" : "sqlite";
 }
 
@@ -85,10 +88,10 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
         }
     }
 
-    /// <summary>W1: every job at the same instant T0 = now + 15 s.</summary>
+    /// <summary>W1: every job at the same instant T0 = now + 15 s (<c>--lead</c>).</summary>
     private async Task<BenchReport> BurstAsync(KronClient client, BenchNodes? nodes, CancellationToken cancellationToken)
     {
-        var t0 = Truncate(time.GetUtcNow() + TimeSpan.FromSeconds(15));
+        var t0 = Truncate(time.GetUtcNow() + settings.Lead);
         var (jobs, registration) = await RegisterAsync(client, settings.Jobs, _ => t0, cancellationToken).ConfigureAwait(false);
         if (time.GetUtcNow() > t0)
         {
@@ -287,7 +290,8 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter progress, T
         var deadline = lastSlot + MaxDrainWait;
 
         // The CPU window opens before the first slot by the trigger's look-ahead (and a second): a burst's runs are
-        // fired during it, and that work belongs to the runs as much as what happens after their slot.
+        // fired during it, and that work belongs to the runs as much as what happens after their slot. (It opens
+        // when registration has ended, at the earliest: this is called then.)
         var cpuFrom = firstSlot - JobTriggerOptions.DefaultLookAhead - TimeSpan.FromSeconds(1);
         var cpuStarted = false;
         while (time.GetUtcNow() < firstSlot)
