@@ -84,17 +84,11 @@ public sealed partial class PostgresDriver
                     .TextArray("ids", order.Select(i => parameters.Leases[i].RunId))
                     .TextArray("lease_tokens", order.Select(i => parameters.Leases[i].LeaseToken))
                     .Instant("now", parameters.Now));
-                var started = new HashSet<string>(StringComparer.Ordinal);
                 var reader = await start.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                    {
-                        started.Add(reader.GetString(0));
-                    }
+                    return await StartedRuns.ReadAsync(reader, parameters.Leases, ct).ConfigureAwait(false);
                 }
-
-                return new StartRunsResult([.. parameters.Leases.Select(l => started.Contains(l.RunId))]);
             },
             cancellationToken);
     }

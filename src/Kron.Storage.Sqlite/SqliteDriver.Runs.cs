@@ -65,17 +65,11 @@ public sealed partial class SqliteDriver
             async (transaction, ct) =>
             {
                 using var start = Command(transaction, SqlQueries.RunStartMany).Bind("@leases", leases).Bind("@now", now);
-                var started = new HashSet<string>(StringComparer.Ordinal);
                 var reader = await start.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                    {
-                        started.Add(reader.GetString(0));
-                    }
+                    return await StartedRuns.ReadAsync(reader, parameters.Leases, ct).ConfigureAwait(false);
                 }
-
-                return new StartRunsResult([.. parameters.Leases.Select(l => started.Contains(l.RunId))]);
             },
             cancellationToken);
     }
