@@ -68,9 +68,9 @@ public sealed partial class JobTrigger(
         var prepare = ahead.Where(j => bursts.Contains(j.NextFireAt!.Value) && Preparable(j)).Take(capacity).ToList();
         // Next pass: the earliest slot not prepared (it fires at its instant), and the next look-ahead scan. After a
         // look-ahead scan, the slots beyond its window are found by the next one, long before they are due.
-        if (lookAhead && prepare.Count == 0)
+        if (lookAhead && !(scan.Jobs.Count == _options.BatchSize && prepare.Count > 0))
         {
-            _nextLookAheadAt = now + (_options.LookAhead / 20); // else the next pass looks ahead again at once
+            _nextLookAheadAt = now + (_options.LookAhead / 20); // else a burst larger than a batch: the next pass goes on
         }
 
         var nextFireAt = Earliest(
@@ -143,11 +143,8 @@ public sealed partial class JobTrigger(
             nextFireAt = Earliest(nextFireAt, fire.NewNextFireAt);
         }
 
-        // A full batch may hide more due jobs; only a pass that fired something looks again at once. A look-ahead pass
-        // that prepared something goes on until one prepares nothing: a burst spread over many shards comes back in
-        // batches smaller than the limit (the sharded scan reads a bounded number of rows per shard).
-        var more = (scan.Jobs.Count == _options.BatchSize && fires.Count > 0) || prepare.Count > 0;
-        return new TriggerPass(fired, more, nextFireAt) { Prepared = prepare.Count };
+        // A full batch may hide more due or preparable jobs; only a pass that fired something looks again at once.
+        return new TriggerPass(fired, scan.Jobs.Count == _options.BatchSize && fires.Count > 0, nextFireAt) { Prepared = prepare.Count };
     }
 
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
