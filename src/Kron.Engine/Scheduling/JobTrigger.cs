@@ -74,7 +74,7 @@ public sealed partial class JobTrigger(
         }
 
         var nextFireAt = Earliest(
-            ahead.Count > prepare.Count ? ahead.Where(j => !prepare.Contains(j)).Min(j => j.NextFireAt) : null,
+            ahead.Count > prepare.Count ? ahead.ExceptBy(prepare.Select(j => j.Id), j => j.Id, StringComparer.Ordinal).Min(j => j.NextFireAt) : null,
             Earliest(lookAhead ? null : scan.NextFireAfter, capacity > 0 ? _nextLookAheadAt : null));
         if (dueNow.Count == 0 && prepare.Count == 0)
         {
