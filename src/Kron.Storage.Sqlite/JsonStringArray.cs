@@ -33,6 +33,11 @@ internal static class JsonStringArray
     /// <exception cref="InvalidDataException">The array holds a null.</exception>
     public static string[] Read(string json, string column)
     {
+        if (json == "[]")
+        {
+            return []; // most jobs have no tags, and every due job is read
+        }
+
         using var document = JsonDocument.Parse(json);
         return [.. document.RootElement.EnumerateArray().Select(e => e.GetString() ?? throw new InvalidDataException($"{column} holds a null."))];
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Kron.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
@@ -6,40 +7,73 @@ namespace Kron.Storage.Sqlite;
 /// <summary>Maps <see cref="RunRecord"/> to the parameters of Sql/runs.sql and rows of <c>runs</c> back.</summary>
 internal static class RunRows
 {
-    /// <summary>Binds every column of the <c>runs</c> table as <c>@column</c>.</summary>
-    public static void Bind(SqliteCommand command, RunRecord run)
+    /// <summary>
+    /// Writes every column of the <c>runs</c> table as one JSON array, in the column order of <c>RunInsert</c>
+    /// (Sql/runs.sql): instants and durations in microseconds, enums by their wire names, booleans as 0 or 1.
+    /// </summary>
+    public static void WriteJson(Utf8JsonWriter json, RunRecord run)
     {
-        command
-            .Bind("@id", run.Id)
-            .Bind("@job_id", run.JobId)
-            .Bind("@shard", run.Shard)
-            .Bind("@scheduled_for", Microseconds.FromInstant(run.ScheduledFor))
-            .Bind("@triggered_by", run.Trigger)
-            .Bind("@attempt", run.Attempt)
-            .Bind("@max_attempts", run.MaxAttempts)
-            .Bind("@state", WireEnums.Name(run.State))
-            .Bind("@ready_at", Microseconds.FromInstant(run.ReadyAt))
-            .Bind("@priority", run.Priority)
-            .Bind("@target", run.Target)
-            .Bind("@payload", run.Payload)
-            .Bind("@timeout", Microseconds.FromDuration(run.Timeout))
-            .Bind("@delivery", WireEnums.Name(run.Delivery))
-            .BindRetry(run.Retry)
-            .Bind("@cancel_requested", run.CancelRequested ? 1 : 0)
-            .Bind("@lease_owner", run.LeaseOwner)
-            .Bind("@lease_token", run.LeaseToken)
-            .Bind("@lease_expires_at", Microseconds.FromInstant(run.LeaseExpiresAt))
-            .Bind("@started_at", Microseconds.FromInstant(run.StartedAt))
-            .Bind("@finished_at", Microseconds.FromInstant(run.FinishedAt))
-            .Bind("@node", run.Node)
-            .Bind("@queue", run.Queue)
-            .Bind("@exit_code", run.ExitCode)
-            .Bind("@http_status", run.HttpStatus)
-            .Bind("@error", run.Error)
-            .Bind("@output", run.Output)
-            .Bind("@skip_reason", run.SkipReason)
-            .Bind("@created_at", Microseconds.FromInstant(run.CreatedAt));
+        json.WriteStartArray();
+        json.WriteStringValue(run.Id);
+        json.WriteStringValue(run.JobId);
+        json.WriteNumberValue(run.Shard);
+        json.WriteNumberValue(Microseconds.FromInstant(run.ScheduledFor));
+        json.WriteStringValue(run.Trigger);
+        json.WriteNumberValue(run.Attempt);
+        json.WriteNumberValue(run.MaxAttempts);
+        json.WriteStringValue(WireEnums.Name(run.State));
+        json.WriteNumberValue(Microseconds.FromInstant(run.ReadyAt));
+        json.WriteNumberValue(run.Priority);
+        json.WriteStringValue(run.Target);
+        WriteNullable(json, run.Payload);
+        json.WriteNumberValue(Microseconds.FromDuration(run.Timeout));
+        json.WriteStringValue(WireEnums.Name(run.Delivery));
+        json.WriteNumberValue(Microseconds.FromDuration(run.Retry.InitialInterval));
+        json.WriteNumberValue(Microseconds.FromDuration(run.Retry.MaxInterval));
+        json.WriteNumberValue(run.Retry.Multiplier);
+        json.WriteStringValue(WireEnums.Name(run.Retry.Jitter));
+        json.WriteNumberValue(run.CancelRequested ? 1 : 0);
+        WriteNullable(json, run.LeaseOwner);
+        WriteNullable(json, run.LeaseToken);
+        WriteNullable(json, Microseconds.FromInstant(run.LeaseExpiresAt));
+        WriteNullable(json, Microseconds.FromInstant(run.StartedAt));
+        WriteNullable(json, Microseconds.FromInstant(run.FinishedAt));
+        WriteNullable(json, run.Node);
+        WriteNullable(json, run.ExitCode);
+        WriteNullable(json, run.HttpStatus);
+        WriteNullable(json, run.Error);
+        WriteNullable(json, run.Output);
+        WriteNullable(json, run.SkipReason);
+        json.WriteNumberValue(Microseconds.FromInstant(run.CreatedAt));
+        WriteNullable(json, run.Queue);
+        json.WriteEndArray();
     }
+
+    public static void WriteNullable(Utf8JsonWriter json, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNullValue();
+        }
+        else
+        {
+            json.WriteStringValue(value);
+        }
+    }
+
+    public static void WriteNullable(Utf8JsonWriter json, long? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumberValue(v);
+        }
+        else
+        {
+            json.WriteNullValue();
+        }
+    }
+
+    public static void WriteNullable(Utf8JsonWriter json, int? value) => WriteNullable(json, (long?)value);
 
     /// <summary>Reads rows of <c>runs</c> (<c>SELECT *</c> or <c>RETURNING *</c>).</summary>
     public static async Task<List<RunRecord>> ReadAllAsync(SqliteCommand command, CancellationToken cancellationToken)

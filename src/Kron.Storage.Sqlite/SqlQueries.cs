@@ -45,7 +45,6 @@ internal static class SqlQueries
     public static readonly string RunStartMany = Named.Get(nameof(RunStartMany));
     public static readonly string RunExtendLease = Named.Get(nameof(RunExtendLease));
     public static readonly string RunComplete = Named.Get(nameof(RunComplete));
-    public static readonly string RunRetry = Named.Get(nameof(RunRetry));
     public static readonly string RunListByQueue = Named.Get(nameof(RunListByQueue));
     public static readonly string WorkerSeen = Named.Get(nameof(WorkerSeen));
     public static readonly string WorkerTouch = Named.Get(nameof(WorkerTouch));

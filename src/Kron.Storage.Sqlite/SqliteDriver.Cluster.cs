@@ -106,7 +106,7 @@ public sealed partial class SqliteDriver
                     }
 
                     takenOver++;
-                    SetParameters(rescue, p => p
+                    rescue.Rebind(p => p
                         .Bind("@shard", lease.Shard)
                         .Bind("@previous_owner", owner)
                         .Bind("@owner", parameters.NodeId)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Globalization;
 using Kron.Storage.Sql;
 using Microsoft.Data.Sqlite;
@@ -184,38 +185,30 @@ public sealed partial class SqliteDriver
             async (transaction, ct) =>
             {
                 var shards = await FencedShardsAsync(transaction, parameters.Fence, now, ct).ConfigureAwait(false);
-                var fired = new bool[parameters.Fires.Count];
-                var notInserted = new List<string>();
-                using var cas = Command(transaction, SqlQueries.JobFire);
-                using var insert = Command(transaction, SqlQueries.RunInsert);
-                using var cancel = Command(transaction, SqlQueries.RunCancel);
-                for (var i = 0; i < fired.Length; i++)
+                var fires = parameters.Fires;
+                var cas = new JsonBatch(Command(transaction, SqlQueries.JobFire).Bind("@shards", shards), "@fires", _batchBuffer);
+                bool[] fired;
+                await using (cas.ConfigureAwait(false))
                 {
-                    var fire = parameters.Fires[i];
-                    SetParameters(cas, p => p
-                        .Bind("@id", fire.JobId)
-                        .Bind("@expected_next_fire_at", Microseconds.FromInstant(fire.ExpectedNextFireAt))
-                        .Bind("@new_next_fire_at", Microseconds.FromInstant(fire.NewNextFireAt))
-                        .Bind("@shards", shards));
-                    fired[i] = await cas.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+                    fired = await cas.ExecuteAllAsync(fires, static f => f.JobId, WriteFire, ct).ConfigureAwait(false);
+                }
+
+                var runs = new List<RunRecord>(fires.Count);
+                using var cancel = Command(transaction, SqlQueries.RunCancel);
+                for (var i = 0; i < fires.Count; i++)
+                {
                     if (!fired[i])
                     {
                         continue;
                     }
 
-                    foreach (var run in fire.Runs)
-                    {
-                        SetParameters(insert, p => RunRows.Bind(p, run));
-                        if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
-                        {
-                            notInserted.Add(run.Id);
-                        }
-                    }
+                    var fire = fires[i];
+                    runs.AddRange(fire.Runs);
 
                     // Only the fired job's runs: an id of another job's run is ignored, not cancelled by mistake.
                     foreach (var runId in fire.CancelRunIds)
                     {
-                        SetParameters(cancel, p => p
+                        cancel.Rebind(p => p
                             .Bind("@id", runId)
                             .Bind("@job_id", fire.JobId)
                             .Bind("@now", now)
@@ -224,15 +217,29 @@ public sealed partial class SqliteDriver
                     }
                 }
 
+                // The fired jobs' runs, after the cancels they replace, in the same transaction.
+                var inserted = await InsertRunsAsync(transaction, runs, ct).ConfigureAwait(false);
+                var notInserted = new List<string>();
+                for (var i = 0; i < runs.Count; i++)
+                {
+                    if (!inserted[i])
+                    {
+                        notInserted.Add(runs[i].Id);
+                    }
+                }
+
                 return new FireJobsResult(fired) { NotInsertedRunIds = notInserted };
             },
             cancellationToken);
     }
 
-    /// <summary>Rebinds a command reused across a batch (its statement stays prepared).</summary>
-    private static void SetParameters(SqliteCommand command, Action<SqliteCommand> bind)
+    /// <summary>One fire's compare-and-set as the JSON array that <c>JobFire</c> (Sql/jobs.sql) reads.</summary>
+    private static void WriteFire(Utf8JsonWriter json, JobFire fire)
     {
-        command.Parameters.Clear();
-        bind(command);
+        json.WriteStartArray();
+        json.WriteStringValue(fire.JobId);
+        json.WriteNumberValue(Microseconds.FromInstant(fire.ExpectedNextFireAt));
+        RunRows.WriteNullable(json, Microseconds.FromInstant(fire.NewNextFireAt));
+        json.WriteEndArray();
     }
 }

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using Kron.Core.Model;
 using Kron.Storage.Sql;
+using Microsoft.Data.Sqlite;
 
 namespace Kron.Storage.Sqlite;
 
 /// <summary>Runs: Sql/runs.sql.</summary>
 public sealed partial class SqliteDriver
 {
+
     /// <inheritdoc/>
     public Task<InsertRunResult> InsertRunAsync(InsertRunParams parameters, CancellationToken cancellationToken)
     {
@@ -14,11 +16,43 @@ public sealed partial class SqliteDriver
         return WriteAsync(
             async (transaction, ct) =>
             {
-                var insert = Command(transaction, SqlQueries.RunInsert);
-                RunRows.Bind(insert, parameters.Run);
-                return new InsertRunResult(await ExecuteAsync(insert, ct).ConfigureAwait(false) == 1);
+                var inserted = await InsertRunsAsync(transaction, [parameters.Run], ct).ConfigureAwait(false);
+                return new InsertRunResult(inserted[0]);
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts <paramref name="runs"/> with <c>RunInsert</c>, one statement per chunk of up to
+    /// <see cref="JsonBatch.ChunkBytes"/> of JSON. Returns, per run, whether it was inserted: a run whose slot
+    /// already has one is not.
+    /// </summary>
+    private async Task<bool[]> InsertRunsAsync(SqliteTransaction transaction, IReadOnlyList<RunRecord> runs, CancellationToken cancellationToken)
+    {
+        var batch = new JsonBatch(Command(transaction, SqlQueries.RunInsert), "@runs", _batchBuffer);
+        await using (batch.ConfigureAwait(false))
+        {
+            return await batch.ExecuteAllAsync(runs, static r => r.Id, RunRows.WriteJson, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One completion as the JSON array that <c>RunComplete</c> (Sql/runs.sql) reads.</summary>
+    private static void WriteCompletion(Utf8JsonWriter json, RunCompletion completion, DateTimeOffset now)
+    {
+        var retry = completion.State == RunState.Queued;
+        json.WriteStartArray();
+        json.WriteStringValue(completion.RunId);
+        json.WriteStringValue(completion.LeaseToken);
+        json.WriteStringValue(WireEnums.Name(completion.State));
+        RunRows.WriteNullable(json, completion.ExitCode);
+        RunRows.WriteNullable(json, completion.HttpStatus);
+        RunRows.WriteNullable(json, completion.Error);
+        RunRows.WriteNullable(json, completion.Output);
+        RunRows.WriteNullable(json, Microseconds.FromInstant(completion.StartedAt));
+        json.WriteNumberValue(Microseconds.FromInstant(completion.RetryAt ?? now));
+        json.WriteNumberValue(completion.KeepAttempt ? 0 : 1);
+        json.WriteNumberValue(retry ? 1 : 0);
+        json.WriteEndArray();
     }
 
     /// <inheritdoc/>
@@ -88,7 +122,7 @@ public sealed partial class SqliteDriver
                 using var extend = Command(transaction, SqlQueries.RunExtendLease);
                 foreach (var lease in parameters.Leases)
                 {
-                    SetParameters(extend, p => p
+                    extend.Rebind(p => p
                         .Bind("@id", lease.RunId)
                         .Bind("@lease_token", lease.LeaseToken)
                         .Bind("@lease_expires_at", expiresAt));
@@ -127,26 +161,11 @@ public sealed partial class SqliteDriver
         return WriteAsync(
             async (transaction, ct) =>
             {
-                var accepted = new bool[parameters.Completions.Count];
-                using var complete = Command(transaction, SqlQueries.RunComplete);
-                using var retry = Command(transaction, SqlQueries.RunRetry);
-                for (var i = 0; i < accepted.Length; i++)
+                var batch = new JsonBatch(Command(transaction, SqlQueries.RunComplete).Bind("@now", Microseconds.FromInstant(now)), "@completions", _batchBuffer);
+                bool[] accepted;
+                await using (batch.ConfigureAwait(false))
                 {
-                    var completion = parameters.Completions[i];
-                    var command = completion.State == RunState.Queued ? retry : complete;
-                    SetParameters(command, p => p
-                        .Bind("@id", completion.RunId)
-                        .Bind("@lease_token", completion.LeaseToken)
-                        .Bind("@state", WireEnums.Name(completion.State))
-                        .Bind("@now", Microseconds.FromInstant(now))
-                        .Bind("@ready_at", Microseconds.FromInstant(completion.RetryAt ?? now))
-                        .Bind("@exit_code", completion.ExitCode)
-                        .Bind("@http_status", completion.HttpStatus)
-                        .Bind("@error", completion.Error)
-                        .Bind("@output", completion.Output)
-                        .Bind("@attempt_step", completion.KeepAttempt ? 0 : 1)
-                        .Bind("@started_at", completion.StartedAt is { } started ? Microseconds.FromInstant(started) : null));
-                    accepted[i] = await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+                    accepted = await batch.ExecuteAllAsync(parameters.Completions, c => c.RunId, (json, c) => WriteCompletion(json, c, now), ct).ConfigureAwait(false);
                 }
 
                 return new CompleteRunsResult(accepted);

@@ -163,6 +163,30 @@ public abstract partial class StorageConformanceTests
     }
 
     [Fact]
+    public async Task CompleteRunsAsync_OneBatchWithARunTwice_JudgesEachInOrder()
+    {
+        var run = await InsertAndClaimAsync();
+        var other = await InsertAndClaimAsync();
+
+        var result = await Driver.CompleteRunsAsync(
+            new CompleteRunsParams(
+            [
+                new RunCompletion(run.Id, run.LeaseToken!, RunState.Succeeded),
+                new RunCompletion(other.Id, "forged", RunState.Succeeded),
+                new RunCompletion(run.Id, run.LeaseToken!, RunState.Failed, Error: "late"),
+                new RunCompletion(other.Id, other.LeaseToken!, RunState.Failed, Error: "boom"),
+            ],
+            T0.AddSeconds(1)),
+            Ct);
+
+        Assert.Equal([true, false, false, true], result.Accepted);
+        var first = await GetRunAsync(run.Id);
+        Assert.Equal((RunState.Succeeded, null, T0.AddSeconds(1)), (first.State, first.Error, first.FinishedAt));
+        var second = await GetRunAsync(other.Id);
+        Assert.Equal((RunState.Failed, "boom", null), (second.State, second.Error, second.LeaseToken));
+    }
+
+    [Fact]
     public async Task CompleteRunsAsync_WrongToken_IsRejected()
     {
         var run = await InsertAndClaimAsync();

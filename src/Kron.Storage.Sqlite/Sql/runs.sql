@@ -2,19 +2,24 @@
 -- skipped, lost and cancelled; queued and running are live.
 
 -- name: RunInsert
--- One slot, one run: a second insert for the slot does nothing.
+-- One slot, one run: a second insert for the slot does nothing. @runs is a JSON array of runs, each an array of its
+-- columns in the order below (RunRows.WriteJson), passed as UTF-8 bytes: one statement for a batch, no parameter per
+-- column and run. "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint. Returns the ids inserted.
 INSERT INTO runs (
     id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target, payload,
     timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, cancel_requested,
     lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code, http_status, error, output,
     skip_reason, created_at, queue
-) VALUES (
-    @id, @job_id, @shard, @scheduled_for, @triggered_by, @attempt, @max_attempts, @state, @ready_at, @priority, @target,
-    @payload, @timeout, @delivery, @retry_initial_interval, @retry_max_interval, @retry_multiplier, @retry_jitter,
-    @cancel_requested, @lease_owner, @lease_token, @lease_expires_at, @started_at, @finished_at, @node, @exit_code,
-    @http_status, @error, @output, @skip_reason, @created_at, @queue
 )
-ON CONFLICT (job_id, scheduled_for) DO NOTHING;
+SELECT
+    r ->> 0, r ->> 1, r ->> 2, r ->> 3, r ->> 4, r ->> 5, r ->> 6, r ->> 7, r ->> 8, r ->> 9, r ->> 10, r ->> 11,
+    r ->> 12, r ->> 13, r ->> 14, r ->> 15, r ->> 16, r ->> 17, r ->> 18,
+    r ->> 19, r ->> 20, r ->> 21, r ->> 22, r ->> 23, r ->> 24, r ->> 25, r ->> 26, r ->> 27, r ->> 28,
+    r ->> 29, r ->> 30, r ->> 31
+FROM (SELECT value AS r FROM json_each(CAST(@runs AS TEXT)))
+WHERE true
+ON CONFLICT (job_id, scheduled_for) DO NOTHING
+RETURNING id;
 
 -- name: RunGet
 SELECT * FROM runs WHERE id = @id;
@@ -83,23 +88,32 @@ WHERE id = @id AND state = 'running' AND lease_token = @lease_token
 RETURNING cancel_requested;
 
 -- name: RunComplete
--- A final outcome, accepted only from the current lease holder. Clearing the token rejects a second completion.
--- @started_at: when the execution actually started on the node (null keeps the instant the lease was taken).
+-- Outcomes of runs, accepted only from the current lease holder; clearing the token rejects a second completion.
+-- @completions is a JSON array (UTF-8 bytes) of [id, lease_token, state, exit_code, http_status, error, output,
+-- started_at, ready_at, attempt_step, retry], one statement for a batch (no run twice in one: the caller splits).
+-- A final outcome (retry 0): started_at is when the execution actually started on the node (null keeps the instant
+-- the lease was taken). A retry (1) goes back to the queue for the next attempt (attempt_step 1), or for the same one
+-- (0: a worker's snooze or hand-back); the failed attempt's outcome stays visible until the next one ends, and a
+-- queued run never carries a cancel request: the request was for the attempt that just ended.
+-- The completions are materialized, then each finds its run by primary key. Returns the ids accepted.
+WITH c AS MATERIALIZED (
+    SELECT value ->> 0 AS id, value ->> 1 AS lease_token, value ->> 2 AS state, value ->> 3 AS exit_code,
+           value ->> 4 AS http_status, value ->> 5 AS error, value ->> 6 AS output, value ->> 7 AS started_at,
+           value ->> 8 AS ready_at, value ->> 9 AS attempt_step, value ->> 10 AS retry
+    FROM json_each(CAST(@completions AS TEXT))
+)
 UPDATE runs SET
-    state = @state, finished_at = @now, exit_code = @exit_code, http_status = @http_status, error = @error,
-    output = @output, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
-    started_at = coalesce(@started_at, started_at)
-WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
-
--- name: RunRetry
--- Back to the queue for the next attempt (@attempt_step 1), or for the same one (0: a worker's snooze or hand-back);
--- the failed attempt's outcome stays visible until the next one ends.
--- A queued run never carries a cancel request: the request was for the attempt that just ended.
-UPDATE runs SET
-    state = 'queued', attempt = attempt + @attempt_step, ready_at = @ready_at, exit_code = @exit_code,
-    http_status = @http_status, error = @error, output = @output, lease_owner = NULL, lease_token = NULL,
-    lease_expires_at = NULL, started_at = NULL, cancel_requested = 0
-WHERE id = @id AND state = 'running' AND lease_token = @lease_token;
+    state = c.state,
+    finished_at = CASE WHEN c.retry THEN runs.finished_at ELSE @now END,
+    attempt = CASE WHEN c.retry THEN runs.attempt + c.attempt_step ELSE runs.attempt END,
+    ready_at = CASE WHEN c.retry THEN c.ready_at ELSE runs.ready_at END,
+    exit_code = c.exit_code, http_status = c.http_status, error = c.error, output = c.output,
+    lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+    started_at = CASE WHEN c.retry THEN NULL ELSE coalesce(c.started_at, runs.started_at) END,
+    cancel_requested = CASE WHEN c.retry THEN 0 ELSE runs.cancel_requested END
+FROM c
+WHERE runs.id = c.id AND runs.state = 'running' AND runs.lease_token = c.lease_token
+RETURNING runs.id;
 
 -- name: RunRescue
 -- The holder of an expired lease died or lost touch; with @owner (null otherwise), a node restarting after a crash

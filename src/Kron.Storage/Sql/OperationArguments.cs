@@ -17,9 +17,13 @@ public static class OperationArguments
         ArgumentNullException.ThrowIfNull(parameters);
         foreach (var fire in parameters.Fires)
         {
-            if (fire.Runs.FirstOrDefault(r => r.JobId != fire.JobId) is { } stranger)
+            // A loop, not LINQ: this runs for every fire on the hot path.
+            for (var i = 0; i < fire.Runs.Count; i++)
             {
-                throw new ArgumentException($"Run {stranger.Id} of job {fire.JobId}'s fire belongs to job {stranger.JobId}.", nameof(parameters));
+                if (fire.Runs[i] is { } stranger && stranger.JobId != fire.JobId)
+                {
+                    throw new ArgumentException($"Run {stranger.Id} of job {fire.JobId}'s fire belongs to job {stranger.JobId}.", nameof(parameters));
+                }
             }
         }
     }
