@@ -193,31 +193,17 @@ public sealed partial class SqliteDriver
                     fired = await cas.ExecuteAllAsync(fires, static f => f.JobId, WriteFire, ct).ConfigureAwait(false);
                 }
 
+                // The runs of the fires that won, then their cancellations: a fire can thus cancel a run an earlier fire of
+                // the batch announced, as when each fire is written whole in turn.
                 var runs = new List<RunRecord>(fires.Count);
-                using var cancel = Command(transaction, SqlQueries.RunCancel);
                 for (var i = 0; i < fires.Count; i++)
                 {
-                    if (!fired[i])
+                    if (fired[i])
                     {
-                        continue;
-                    }
-
-                    var fire = fires[i];
-                    runs.AddRange(fire.Runs);
-
-                    // Only the fired job's runs: an id of another job's run is ignored, not cancelled by mistake.
-                    foreach (var runId in fire.CancelRunIds)
-                    {
-                        cancel.Rebind(p => p
-                            .Bind("@id", runId)
-                            .Bind("@job_id", fire.JobId)
-                            .Bind("@now", now)
-                            .Bind("@reason", JobFire.ReplacedRunError));
-                        await cancel.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                        runs.AddRange(fires[i].Runs);
                     }
                 }
 
-                // The fired jobs' runs, after the cancels they replace, in the same transaction.
                 var inserted = await InsertRunsAsync(transaction, runs, ct).ConfigureAwait(false);
                 var notInserted = new List<string>();
                 for (var i = 0; i < runs.Count; i++)
@@ -225,6 +211,22 @@ public sealed partial class SqliteDriver
                     if (!inserted[i])
                     {
                         notInserted.Add(runs[i].Id);
+                    }
+                }
+
+                using var cancel = Command(transaction, SqlQueries.RunCancel);
+                for (var i = 0; i < fires.Count; i++)
+                {
+                    // Only the fired job's runs: an id of another job's run is ignored, not cancelled by mistake.
+                    foreach (var runId in fired[i] ? fires[i].CancelRunIds : [])
+                    {
+                        var jobId = fires[i].JobId;
+                        cancel.Rebind(p => p
+                            .Bind("@id", runId)
+                            .Bind("@job_id", jobId)
+                            .Bind("@now", now)
+                            .Bind("@reason", JobFire.ReplacedRunError));
+                        await cancel.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     }
                 }
 

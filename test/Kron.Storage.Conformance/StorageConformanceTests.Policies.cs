@@ -59,6 +59,29 @@ public abstract partial class StorageConformanceTests
     }
 
     [Fact]
+    public async Task FireJobsAsync_SecondFireOfAJobInTheBatch_CancelsTheRunTheFirstInserted()
+    {
+        var job = await InsertJobAsync(NewJob() with { NextFireAt = T0.AddMinutes(1) });
+        var first = NewRun(job.Id, T0.AddMinutes(1)) with { ReadyAt = T0.AddHours(1) };
+        var second = NewRun(job.Id, T0.AddMinutes(2));
+        var now = T0.AddMinutes(2);
+
+        var result = await Driver.FireJobsAsync(
+            new FireJobsParams(
+            [
+                new JobFire(job.Id, T0.AddMinutes(1), T0.AddMinutes(2), [first]),
+                new JobFire(job.Id, T0.AddMinutes(2), T0.AddMinutes(3), [second]) { CancelRunIds = [first.Id] },
+            ],
+            now),
+            Ct);
+
+        Assert.Equal([true, true], result.Fired);
+        Assert.Equal(first with { State = RunState.Cancelled, FinishedAt = now, Error = ReplacedError }, await GetRunAsync(first.Id));
+        Assert.Equal(second, await GetRunAsync(second.Id));
+        Assert.Equal(T0.AddMinutes(3), (await GetJobAsync(job.Id)).NextFireAt);
+    }
+
+    [Fact]
     public async Task FireJobsAsync_StaleExpectedSlot_NeitherInsertsRunsNorCancels()
     {
         var job = await InsertJobAsync(NewJob() with { NextFireAt = T0.AddMinutes(2) });
