@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Kron.Benchmarks;
 
 /// <summary>
-/// A node's hot path on a real SQLite file, per run: 1,000 one-time <c>noop</c> jobs due now; one operation fires them
+/// A node's hot path on a real SQLite file (or PostgreSQL, see <see cref="Setup"/>), per run: 1,000 one-time <c>noop</c> jobs due now; one operation fires them
 /// (one trigger pass: due scan, plan, one fire transaction) and, in <see cref="FireClaimExecuteComplete"/>, executes
 /// them on the dispatcher (fire-and-claim) and writes their completions. <c>OperationsPerInvoke</c> makes every figure
 /// per run. Issue 6 asks for no per-run allocations on the hot path; <c>[MemoryDiagnoser]</c> counts what is left.
@@ -25,7 +25,7 @@ public class HotPathBenchmarks : IDisposable
     private const int Runs = 1000;
 
     private string _directory = "";
-    private SqliteDriver? _storage;
+    private IStorageDriver? _storage;
     private JobTrigger? _trigger;
     private JobTrigger? _fireAndClaim;
     private RunDispatcher? _dispatcher;
@@ -37,7 +37,10 @@ public class HotPathBenchmarks : IDisposable
         _directory = Path.Combine(Path.GetTempPath(), "kron-hotpath-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
         var time = TimeProvider.System;
-        _storage = SqliteDriver.Open(Path.Combine(_directory, "kron.db"), time);
+        // KRON_HOTPATH_POSTGRES (a connection string) runs the same path on PostgreSQL, in an empty database.
+        _storage = Environment.GetEnvironmentVariable("KRON_HOTPATH_POSTGRES") is { Length: > 0 } postgres
+            ? Kron.Storage.Postgres.PostgresDriver.Open(postgres)
+            : SqliteDriver.Open(Path.Combine(_directory, "kron.db"), time);
         _storage.MigrateAsync(new MigrateParams(), CancellationToken.None).GetAwaiter().GetResult();
         var signals = new EngineSignals();
         var node = Options.Create(new NodeOptions { NodeId = "bench", DataDirectory = _directory });

@@ -42,6 +42,12 @@ internal static class Parameters
     public static NpgsqlParameterCollection BigIntArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<long>? values) =>
         parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Bigint, values?.ToArray());
 
+    public static NpgsqlParameterCollection DoubleArray(this NpgsqlParameterCollection parameters, string name, double[] values) =>
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Double, values);
+
+    public static NpgsqlParameterCollection BooleanArray(this NpgsqlParameterCollection parameters, string name, bool[] values) =>
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Boolean, values);
+
     public static NpgsqlParameterCollection NullableTextArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<string?> values) =>
         parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Text, values.ToArray());
 

@@ -304,23 +304,42 @@ public sealed partial class PostgresDriver
                 // batch announced, as when each fire is written whole in turn.
                 var won = parameters.Fires.Where((_, i) => fired[i]).ToList();
                 var inserts = won.SelectMany(fire => fire.Runs).ToList();
-                var writes = inserts
-                    .Select(run => Statement(SqlQueries.RunInsert, p => RunRows.Bind(p, run)))
-                    .Concat(won
-                        .SelectMany(fire => fire.CancelRunIds.Select(runId => (fire.JobId, RunId: runId)))
-                        .OrderBy(c => c.RunId, StringComparer.Ordinal)
-                        .Select(c => Statement(SqlQueries.RunCancel, p => p
-                            .Text("id", c.RunId)
-                            .Text("job_id", c.JobId)
-                            .Instant("now", parameters.Now)
-                            .Text("reason", JobFire.ReplacedRunError))))
+                var writes = won
+                    .SelectMany(fire => fire.CancelRunIds.Select(runId => (fire.JobId, RunId: runId)))
+                    .OrderBy(c => c.RunId, StringComparer.Ordinal)
+                    .Select(c => Statement(SqlQueries.RunCancel, p => p
+                        .Text("id", c.RunId)
+                        .Text("job_id", c.JobId)
+                        .Instant("now", parameters.Now)
+                        .Text("reason", JobFire.ReplacedRunError)))
                     .ToList();
                 var notInserted = new List<string>();
-                if (writes.Count > 0)
+                if (inserts.Count > 0)
+                {
+                    // The runs in one statement (an array per column), before the cancellations in the same batch.
+                    writes.Insert(0, Statement(SqlQueries.RunInsertMany, p => RunRows.BindMany(p, inserts)));
+                    using var batch = Batch(connection, writes);
+                    var inserted = new HashSet<string>(inserts.Count, StringComparer.Ordinal);
+                    var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                        {
+                            inserted.Add(reader.GetString(0));
+                        }
+
+                        while (await reader.NextResultAsync(ct).ConfigureAwait(false))
+                        {
+                            // The cancellations return no rows; reading on surfaces their errors here.
+                        }
+                    }
+
+                    notInserted.AddRange(inserts.Where(run => !inserted.Contains(run.Id)).Select(run => run.Id));
+                }
+                else if (writes.Count > 0)
                 {
                     using var batch = Batch(connection, writes);
                     await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                    notInserted.AddRange(inserts.Where((_, k) => batch.BatchCommands[k].RecordsAffected == 0).Select(run => run.Id));
                 }
 
                 return new FireJobsResult(fired) { NotInsertedRunIds = notInserted };

@@ -38,6 +38,52 @@ internal static class RunRows
         .Text("skip_reason", run.SkipReason)
         .Instant("created_at", run.CreatedAt);
 
+    /// <summary>Binds every column of the <c>runs</c> table as <c>@column</c>, an array with one element per run (RunInsertMany).</summary>
+    public static void BindMany(NpgsqlParameterCollection parameters, IReadOnlyList<RunRecord> runs) => parameters
+        .NullableTextArray("id", Column(runs, r => r.Id))
+        .NullableTextArray("job_id", Column(runs, r => r.JobId))
+        .IntegerArray("shard", Column(runs, r => r.Shard))
+        .InstantArray("scheduled_for", Column(runs, r => (DateTimeOffset?)r.ScheduledFor))
+        .NullableTextArray("triggered_by", Column(runs, r => r.Trigger))
+        .IntegerArray("attempt", Column(runs, r => r.Attempt))
+        .IntegerArray("max_attempts", Column(runs, r => r.MaxAttempts))
+        .NullableTextArray("state", Column(runs, r => WireEnums.Name(r.State)))
+        .InstantArray("ready_at", Column(runs, r => (DateTimeOffset?)r.ReadyAt))
+        .IntegerArray("priority", Column(runs, r => r.Priority))
+        .NullableTextArray("target", Column(runs, r => r.Target))
+        .NullableTextArray("payload", Column(runs, r => r.Payload))
+        .BigIntArray("timeout", Column(runs, r => Parameters.Microseconds(r.Timeout)))
+        .NullableTextArray("delivery", Column(runs, r => WireEnums.Name(r.Delivery)))
+        .BigIntArray("retry_initial_interval", Column(runs, r => Parameters.Microseconds(r.Retry.InitialInterval)))
+        .BigIntArray("retry_max_interval", Column(runs, r => Parameters.Microseconds(r.Retry.MaxInterval)))
+        .DoubleArray("retry_multiplier", Column(runs, r => r.Retry.Multiplier))
+        .NullableTextArray("retry_jitter", Column(runs, r => WireEnums.Name(r.Retry.Jitter)))
+        .BooleanArray("cancel_requested", Column(runs, r => r.CancelRequested))
+        .NullableTextArray("lease_owner", Column(runs, r => r.LeaseOwner))
+        .NullableTextArray("lease_token", Column(runs, r => r.LeaseToken))
+        .InstantArray("lease_expires_at", Column(runs, r => r.LeaseExpiresAt))
+        .InstantArray("started_at", Column(runs, r => r.StartedAt))
+        .InstantArray("finished_at", Column(runs, r => r.FinishedAt))
+        .NullableTextArray("node", Column(runs, r => r.Node))
+        .NullableIntegerArray("exit_code", Column(runs, r => r.ExitCode))
+        .NullableIntegerArray("http_status", Column(runs, r => r.HttpStatus))
+        .NullableTextArray("error", Column(runs, r => r.Error))
+        .NullableTextArray("output", Column(runs, r => r.Output))
+        .NullableTextArray("skip_reason", Column(runs, r => r.SkipReason))
+        .InstantArray("created_at", Column(runs, r => (DateTimeOffset?)r.CreatedAt))
+        .NullableTextArray("queue", Column(runs, r => r.Queue));
+
+    private static T[] Column<T>(IReadOnlyList<RunRecord> runs, Func<RunRecord, T> value)
+    {
+        var column = new T[runs.Count];
+        for (var i = 0; i < column.Length; i++)
+        {
+            column[i] = value(runs[i]);
+        }
+
+        return column;
+    }
+
     /// <summary>Reads the current result set of rows of <c>runs</c> (<c>SELECT *</c> or <c>RETURNING *</c>).</summary>
     public static async Task<List<RunRecord>> ReadAllAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {

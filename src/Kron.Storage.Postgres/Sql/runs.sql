@@ -17,6 +17,24 @@ INSERT INTO runs (
 )
 ON CONFLICT (job_id, scheduled_for) DO NOTHING;
 
+-- name: RunInsertMany
+-- RunInsert for a batch: one statement, each column an array (one element per run, in the column order below), so the
+-- server plans and executes once, not once per run. Returns the ids inserted.
+INSERT INTO runs (
+    id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target, payload,
+    timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, cancel_requested,
+    lease_owner, lease_token, lease_expires_at, started_at, finished_at, node, exit_code, http_status, error, output,
+    skip_reason, created_at, queue
+)
+SELECT * FROM unnest(
+    @id, @job_id, @shard, @scheduled_for, @triggered_by, @attempt, @max_attempts, @state, @ready_at, @priority, @target,
+    @payload, @timeout, @delivery, @retry_initial_interval, @retry_max_interval, @retry_multiplier, @retry_jitter,
+    @cancel_requested, @lease_owner, @lease_token, @lease_expires_at, @started_at, @finished_at, @node, @exit_code,
+    @http_status, @error, @output, @skip_reason, @created_at, @queue
+)
+ON CONFLICT (job_id, scheduled_for) DO NOTHING
+RETURNING id;
+
 -- name: RunReadyHint
 -- After RunInsert in the same batch: tells the shard's owner that a run is waiting, if it was inserted queued.
 SELECT pg_notify('kron_hints', 'run_ready:' || shard) AS hint FROM runs WHERE id = @id AND state = 'queued';
