@@ -32,6 +32,40 @@ public sealed class SqliteDriverTests : IDisposable
         Assert.Equal(["jobs", "nodes", "queues", "runs", "schema_version", "shard_leases", "workers"], Query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"));
     }
 
+    [Theory]
+    [InlineData("RunComplete", "SEARCH runs USING INDEX sqlite_autoindex_runs_1 (id=?)")]
+    [InlineData("JobFire", "SEARCH jobs USING INDEX sqlite_autoindex_jobs_1 (id=?)")]
+    public async Task BatchStatements_ManyRowsLive_FindEachRowByPrimaryKey(string statement, string search)
+    {
+        // With a burst prepared, thousands of runs are running: a batch must visit only its own rows, never walk the
+        // table once per row of the batch (SQLite 3.50 did for RunComplete, through runs_state, before INDEXED BY).
+        await using (var driver = SqliteDriver.Open(_database.FilePath, _time))
+        {
+            await driver.MigrateAsync(new MigrateParams(), Ct);
+        }
+
+        var sql = statement == "RunComplete" ? SqlQueries.RunComplete : SqlQueries.JobFire;
+        using var connection = RawConnection(null);
+        using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var name in new[] { "@completions", "@fires", "@now", "@shards" })
+        {
+            explain.Parameters.AddWithValue(name, DBNull.Value);
+        }
+
+        var plan = new List<string>();
+        using (var reader = explain.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.Contains(search, plan);
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN runs", StringComparison.Ordinal) || step.StartsWith("SCAN jobs", StringComparison.Ordinal) || step.Contains("runs_state", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task MigrateAsync_Twice_ChangesNothingTheSecondTime()
     {

@@ -97,13 +97,13 @@ WHERE paused = 0 AND next_fire_at > @until
 -- Compare-and-set: only the writer that still sees the expected slot moves the job on. Not a change of the job's
 -- definition, so version and updated_at stay. @fires is a JSON array (UTF-8 bytes) of [id, expected_next_fire_at,
 -- new_next_fire_at], one statement for a batch (no job twice in one: the caller splits); each finds its job by primary
--- key. @shards (JSON array, null when not fenced): the fence's shards still held with their epoch. Returns the ids
--- moved on.
+-- key (INDEXED BY: the primary key's automatic index, as for RunComplete). @shards (JSON array, null when not
+-- fenced): the fence's shards still held with their epoch. Returns the ids moved on.
 WITH f AS MATERIALIZED (
     SELECT value ->> 0 AS id, value ->> 1 AS expected_next_fire_at, value ->> 2 AS new_next_fire_at
     FROM json_each(CAST(@fires AS TEXT))
 )
-UPDATE jobs SET next_fire_at = f.new_next_fire_at
+UPDATE jobs INDEXED BY sqlite_autoindex_jobs_1 SET next_fire_at = f.new_next_fire_at
 FROM f
 WHERE jobs.id = f.id AND jobs.next_fire_at = f.expected_next_fire_at
   AND (@shards IS NULL OR jobs.shard IN (SELECT value FROM json_each(@shards)))

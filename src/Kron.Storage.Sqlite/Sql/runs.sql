@@ -95,14 +95,16 @@ RETURNING cancel_requested;
 -- the lease was taken). A retry (1) goes back to the queue for the next attempt (attempt_step 1), or for the same one
 -- (0: a worker's snooze or hand-back); the failed attempt's outcome stays visible until the next one ends, and a
 -- queued run never carries a cancel request: the request was for the attempt that just ended.
--- The completions are materialized, then each finds its run by primary key. Returns the ids accepted.
+-- The completions are materialized, then each finds its run by primary key: INDEXED BY forces that order (left to
+-- itself, SQLite 3.50 walks every running run through runs_state and scans the completions for each, which a burst
+-- of 20,000 prepared runs made cost 0.4 ms per run). Returns the ids accepted.
 WITH c AS MATERIALIZED (
     SELECT value ->> 0 AS id, value ->> 1 AS lease_token, value ->> 2 AS state, value ->> 3 AS exit_code,
            value ->> 4 AS http_status, value ->> 5 AS error, value ->> 6 AS output, value ->> 7 AS started_at,
            value ->> 8 AS ready_at, value ->> 9 AS attempt_step, value ->> 10 AS retry
     FROM json_each(CAST(@completions AS TEXT))
 )
-UPDATE runs SET
+UPDATE runs INDEXED BY sqlite_autoindex_runs_1 SET
     state = c.state,
     finished_at = CASE WHEN c.retry THEN runs.finished_at ELSE @now END,
     attempt = CASE WHEN c.retry THEN runs.attempt + c.attempt_step ELSE runs.attempt END,
