@@ -7,8 +7,9 @@ namespace Kron.Storage.Sqlite;
 /// <summary>
 /// A statement that writes many rows at once from one JSON array argument (<c>json_each</c>), passed as UTF-8 bytes:
 /// a row costs its JSON, not a <see cref="SqliteParameter"/> and a native bind per column. The statement returns the
-/// ids it wrote (<c>RETURNING id</c>); <see cref="ExecuteAllAsync"/> says which items they were. A chunk of <see cref="ChunkBytes"/> stays under
-/// 85,000 bytes, off the large object heap.
+/// ids it wrote (<c>RETURNING id</c>); <see cref="ExecuteAllAsync"/> says which items they were. A chunk of
+/// <see cref="ChunkBytes"/> stays under 85,000 bytes, off the large object heap. The statement must find each row by
+/// primary key (<c>INDEXED BY</c>): left to itself SQLite 3.50 may walk the table once per chunk row.
 /// </summary>
 internal sealed class JsonBatch : IAsyncDisposable
 {
