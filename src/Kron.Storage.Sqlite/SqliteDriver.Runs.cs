@@ -8,7 +8,6 @@ namespace Kron.Storage.Sqlite;
 /// <summary>Runs: Sql/runs.sql.</summary>
 public sealed partial class SqliteDriver
 {
-
     /// <inheritdoc/>
     public Task<InsertRunResult> InsertRunAsync(InsertRunParams parameters, CancellationToken cancellationToken)
     {
