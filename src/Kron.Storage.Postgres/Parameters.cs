@@ -34,13 +34,13 @@ internal static class Parameters
         parameters.With(name, NpgsqlDbType.Bigint, value is { } duration ? Microseconds(duration) : null);
 
     public static NpgsqlParameterCollection TextArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<string>? values) =>
-        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Text, values?.ToArray());
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Text, AsArray(values));
 
     public static NpgsqlParameterCollection IntegerArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<int>? values) =>
-        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Integer, values?.ToArray());
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Integer, AsArray(values));
 
     public static NpgsqlParameterCollection BigIntArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<long>? values) =>
-        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Bigint, values?.ToArray());
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Bigint, AsArray(values));
 
     public static NpgsqlParameterCollection DoubleArray(this NpgsqlParameterCollection parameters, string name, double[] values) =>
         parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Double, values);
@@ -49,10 +49,10 @@ internal static class Parameters
         parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Boolean, values);
 
     public static NpgsqlParameterCollection NullableTextArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<string?> values) =>
-        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Text, values.ToArray());
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Text, AsArray(values));
 
     public static NpgsqlParameterCollection NullableIntegerArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<int?> values) =>
-        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Integer, values.ToArray());
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Integer, AsArray(values));
 
     public static NpgsqlParameterCollection InstantArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<DateTimeOffset?> values) =>
         parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, values.Select(v => v is { } instant ? TruncateToMicroseconds(instant) : (DateTime?)null).ToArray());
@@ -83,6 +83,9 @@ internal static class Parameters
         var ticks = instant.UtcTicks;
         return new DateTime(ticks - (ticks % TimeSpan.TicksPerMicrosecond), DateTimeKind.Utc);
     }
+
+    /// <summary>The values as an array, without a copy when they are one already (the batch statements build theirs).</summary>
+    private static T[]? AsArray<T>(IEnumerable<T>? values) => values as T[] ?? values?.ToArray();
 
     private static NpgsqlParameterCollection With(this NpgsqlParameterCollection parameters, string name, NpgsqlDbType type, object? value)
     {
