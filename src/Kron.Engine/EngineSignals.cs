@@ -14,8 +14,20 @@ public sealed class EngineSignals
     private readonly Channel<bool> _dispatch = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> _prepared = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    /// <summary>A job was created or changed: the trigger looks again now.</summary>
-    public void WakeTrigger() => _trigger.Writer.TryWrite(true);
+    private int _jobsChanged;
+
+    /// <summary>A job was created or changed: the trigger looks again now, at every shard it owns.</summary>
+    public void WakeTrigger()
+    {
+        Volatile.Write(ref _jobsChanged, 1);
+        _trigger.Writer.TryWrite(true);
+    }
+
+    /// <summary>
+    /// Whether <see cref="WakeTrigger"/> was called since the last call of this; clears it. Taken before the trigger
+    /// reads the table, so a change committed after the read is seen by the next pass.
+    /// </summary>
+    internal bool TakeJobsChanged() => Interlocked.Exchange(ref _jobsChanged, 0) == 1;
 
     /// <summary>Runs are ready or slots freed up: the dispatcher claims now.</summary>
     public void WakeDispatcher()

@@ -194,9 +194,9 @@ public sealed partial class PostgresDriver
         // Rows read per shard: twice a fair share of the limit (at least 8), so one pass reads O(limit) rows.
         var perShard = shards is null ? parameters.Limit : Math.Min(parameters.Limit, Math.Max(8, (2 * parameters.Limit / shards.Length) + 1));
 
-        return TransactionAsync(
-            // One snapshot: the due jobs and the next slot after them are read as of the same instant.
-            IsolationLevel.RepeatableRead,
+        // One round trip, no transaction to commit. Each statement reads its own snapshot: a job written between the two
+        // may be in neither, and every such write wakes the trigger for a scan of every shard (EngineSignals).
+        return ConnectionAsync(
             async (connection, ct) =>
             {
                 using var batch = shards is null
@@ -213,19 +213,43 @@ public sealed partial class PostgresDriver
                 {
                     var jobs = await JobRows.ReadAllAsync(reader, ct).ConfigureAwait(false);
                     await reader.NextResultAsync(ct).ConfigureAwait(false);
-                    await reader.ReadAsync(ct).ConfigureAwait(false);
-                    var next = reader.IsDBNull(0) ? (DateTimeOffset?)null : RowReader.ToInstant(reader.GetFieldValue<DateTime>(0));
-
-                    // A shard cut at @per_shard may have more due now (JobNextFireAfter only sees slots after the bound).
-                    if (shards is not null && jobs.Count < parameters.Limit && jobs.CountBy(j => j.Shard).Any(c => c.Value >= perShard))
+                    if (shards is null)
                     {
-                        next = parameters.Until;
+                        await reader.ReadAsync(ct).ConfigureAwait(false);
+                        return new GetDueJobsResult(jobs, reader.IsDBNull(0) ? null : RowReader.ToInstant(reader.GetFieldValue<DateTime>(0)));
                     }
 
-                    return new GetDueJobsResult(jobs, next);
+                    var byShard = new Dictionary<int, DateTimeOffset>(shards.Length);
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        byShard[reader.GetInt32(0)] = RowReader.ToInstant(reader.GetFieldValue<DateTime>(1));
+                    }
+
+                    return InShardsResult(jobs, byShard, shards, parameters, perShard);
                 }
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// The sharded scan's answer. Rows cut by a limit may be due: when @limit cut the scan, every shard may have more
+    /// from the last row returned on; a shard cut at @per_shard may have more from its own last row on
+    /// (JobNextFireAfterInShards only sees slots after the bound), and the trigger passes again at once.
+    /// </summary>
+    private static GetDueJobsResult InShardsResult(List<JobRecord> jobs, Dictionary<int, DateTimeOffset> byShard, int[] shards, GetDueJobsParams parameters, int perShard)
+    {
+        var next = byShard.Count == 0 ? (DateTimeOffset?)null : byShard.Values.Min();
+        ShardDue.LowerWhereCut(byShard, shards, jobs, parameters.Limit);
+        foreach (var (shard, count) in jobs.CountBy(j => j.Shard))
+        {
+            if (count >= perShard)
+            {
+                ShardDue.Lower(byShard, shard, jobs.Last(j => j.Shard == shard).NextFireAt!.Value);
+                next = jobs.Count < parameters.Limit ? parameters.Until : next;
+            }
+        }
+
+        return new GetDueJobsResult(jobs, next, byShard);
     }
 
     /// <inheritdoc/>

@@ -33,6 +33,8 @@ internal static class SqlQueries
     public static readonly string JobRewind = Named.Get(nameof(JobRewind));
     public static readonly string JobGetDue = Named.Get(nameof(JobGetDue));
     public static readonly string JobNextFireAfter = Named.Get(nameof(JobNextFireAfter));
+
+    public static readonly string JobNextFireAfterByShard = Named.Get(nameof(JobNextFireAfterByShard));
     public static readonly string JobFire = Named.Get(nameof(JobFire));
 
     public static readonly string RunInsert = Named.Get(nameof(RunInsert));

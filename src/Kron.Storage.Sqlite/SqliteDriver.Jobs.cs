@@ -169,7 +169,23 @@ public sealed partial class SqliteDriver
                 var nextFireAfter = await next.ExecuteScalarAsync(ct).ConfigureAwait(false) is long micros
                     ? Microseconds.ToInstant(micros)
                     : (DateTimeOffset?)null;
-                return new GetDueJobsResult(jobs, nextFireAfter);
+                if (parameters.Shards is null)
+                {
+                    return new GetDueJobsResult(jobs, nextFireAfter);
+                }
+
+                var byShard = new Dictionary<int, DateTimeOffset>();
+                using var perShard = Command(connection, transaction, SqlQueries.JobNextFireAfterByShard).Bind("@until", until).Bind("@shards", shards);
+                using (var reader = await perShard.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        byShard[reader.GetInt32(0)] = Microseconds.ToInstant(reader.GetInt64(1));
+                    }
+                }
+
+                ShardDue.LowerWhereCut(byShard, parameters.Shards, jobs, parameters.Limit);
+                return new GetDueJobsResult(jobs, nextFireAfter, byShard);
             },
             cancellationToken);
     }

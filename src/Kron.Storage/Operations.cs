@@ -59,8 +59,17 @@ public sealed record DeleteJobResult(bool Deleted, int CancelledRuns);
 /// <summary>Due jobs up to <paramref name="Until"/>; with <paramref name="Shards"/>, only jobs of those shards.</summary>
 public sealed record GetDueJobsParams(DateTimeOffset Until, int Limit, IReadOnlyList<int>? Shards = null);
 
-/// <summary>Due jobs, earliest first, and the earliest <c>next_fire_at</c> after the bound (null if none).</summary>
-public sealed record GetDueJobsResult(IReadOnlyList<JobRecord> Jobs, DateTimeOffset? NextFireAfter);
+/// <summary>
+/// Due jobs, earliest first, and the earliest <c>next_fire_at</c> after the bound (null if none). With
+/// <see cref="GetDueJobsParams.Shards"/>, a driver may also report <paramref name="NextFireAfterByShard"/>: for each
+/// shard asked about, an instant before which none of its unpaused jobs that are not in <paramref name="Jobs"/> is due
+/// (a shard absent from it has none). The trigger then rescans only the shards that have come due (design.md 4.3).
+/// Null without shards, or from a driver that does not report it: then every pass scans every shard.
+/// </summary>
+public sealed record GetDueJobsResult(
+    IReadOnlyList<JobRecord> Jobs,
+    DateTimeOffset? NextFireAfter,
+    IReadOnlyDictionary<int, DateTimeOffset>? NextFireAfterByShard = null);
 
 /// <summary>
 /// One due job to fire: move <c>next_fire_at</c> from <paramref name="ExpectedNextFireAt"/> to

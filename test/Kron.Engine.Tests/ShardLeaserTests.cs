@@ -10,7 +10,8 @@ namespace Kron.Engine.Tests;
 
 /// <summary>
 /// <see cref="ShardLeaser"/> and <see cref="ShardOwnership"/> with two leasers on one real SQLite file and a manual
-/// database clock: fair shares, rebalancing on join, takeover after a crash, self-fencing, handing shards back.
+/// database clock: fair shares, rebalancing on join, takeover after a crash, self-fencing, handing shards back; and the
+/// fenced <see cref="JobTrigger"/>, which scans only the shards that came due between its scans of every shard.
 /// (Real processes on PostgreSQL are in Kron.EndToEnd.Tests' ClusterTests.)
 /// </summary>
 public sealed class ShardLeaserTests : IAsyncLifetime
@@ -155,6 +156,90 @@ public sealed class ShardLeaserTests : IAsyncLifetime
         var runs = (await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items;
         Assert.Equal([jobs[0].Id], runs.Select(r => r.JobId));
         Assert.Equal(0, runs[0].Shard);
+    }
+
+    [Fact]
+    public async Task JobTrigger_BetweenScansOfEveryShard_ScansOnlyTheShardsThatCameDue()
+    {
+        var (leaser, ownership) = Leaser("node-a");
+        await leaser.RunOnceAsync(default);
+        var first = await InsertOnceAsync(TestJobs.T0.AddSeconds(2), shard: 5);
+        var second = await InsertOnceAsync(TestJobs.T0.AddSeconds(3), shard: 7);
+        var (trigger, _, database) = FencedTrigger(ownership, TimeSpan.FromMinutes(1));
+
+        var full = await trigger.RunOnceAsync(default);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var idle = await trigger.RunOnceAsync(default);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await leaser.RunOnceAsync(default);
+        var atFirst = await trigger.RunOnceAsync(default);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var atSecond = await trigger.RunOnceAsync(default);
+
+        Assert.Equal(TestJobs.T0.AddSeconds(2), full.NextFireAt);
+        Assert.Equal((0, TestJobs.T0.AddSeconds(2)), (idle.Fired, idle.NextFireAt));
+        Assert.Equal((1, TestJobs.T0.AddSeconds(3)), (atFirst.Fired, atFirst.NextFireAt));
+        Assert.Equal(1, atSecond.Fired);
+        Assert.Equal([Shards.Count, 1, 1], database.DueScans.Select(s => s.Shards!.Count));
+        Assert.Equal([5, 7], database.DueScans.Skip(1).Select(s => s.Shards![0]));
+        var runs = (await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items;
+        Assert.Equal(new[] { first.Id, second.Id }.Order(StringComparer.Ordinal), runs.Select(r => r.JobId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task JobTrigger_AJobChangedThroughTheApi_ScansEveryShardAtOnce()
+    {
+        var (leaser, ownership) = Leaser("node-a");
+        await leaser.RunOnceAsync(default);
+        var (trigger, signals, database) = FencedTrigger(ownership, TimeSpan.FromMinutes(1));
+        await trigger.RunOnceAsync(default);
+
+        var job = await InsertOnceAsync(TestJobs.T0, shard: 9);
+        signals.WakeTrigger();
+        var pass = await trigger.RunOnceAsync(default);
+
+        Assert.Equal(1, pass.Fired);
+        Assert.Equal([Shards.Count, Shards.Count], database.DueScans.Select(s => s.Shards!.Count));
+        Assert.Equal(job.Id, Assert.Single((await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items).JobId);
+    }
+
+    [Fact]
+    public async Task JobTrigger_AJobWrittenWithoutASignal_IsFoundByTheNextScanOfEveryShard()
+    {
+        var (leaser, ownership) = Leaser("node-a");
+        await leaser.RunOnceAsync(default);
+        var (trigger, _, _) = FencedTrigger(ownership, TimeSpan.FromSeconds(1));
+        await InsertOnceAsync(TestJobs.T0.AddSeconds(10), shard: 5);
+        await trigger.RunOnceAsync(default);
+
+        var unsignalled = await InsertOnceAsync(TestJobs.T0.AddMilliseconds(500), shard: 11);
+        _clock.Advance(TimeSpan.FromMilliseconds(500));
+        var before = await trigger.RunOnceAsync(default);
+        _clock.Advance(TimeSpan.FromMilliseconds(500));
+        var next = await trigger.RunOnceAsync(default);
+
+        Assert.Equal((0, TestJobs.T0.AddSeconds(1)), (before.Fired, before.NextFireAt));
+        Assert.Equal(1, next.Fired);
+        var run = Assert.Single((await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items);
+        Assert.Equal((unsignalled.Id, TestJobs.T0.AddMilliseconds(500)), (run.JobId, run.ScheduledFor));
+    }
+
+    private async Task<JobRecord> InsertOnceAsync(DateTimeOffset at, int shard) =>
+        (await _storage.InsertJobAsync(new InsertJobParams(TestJobs.Once(at, TestJobs.Noop()) with { Shard = shard }), default)).Job;
+
+    private (JobTrigger Trigger, EngineSignals Signals, SwitchableStorage Database) FencedTrigger(ShardOwnership ownership, TimeSpan maxIdleInterval)
+    {
+        var (storage, database) = SwitchableStorage.Wrap(_storage);
+        var signals = new EngineSignals();
+        var trigger = new JobTrigger(
+            storage,
+            ownership,
+            signals,
+            _clock,
+            Options.Create(new JobTriggerOptions { MaxIdleInterval = maxIdleInterval }),
+            Options.Create(new NodeOptions { NodeId = "node-a" }),
+            NullLogger<JobTrigger>.Instance);
+        return (trigger, signals, database);
     }
 
     private (ShardLeaser Leaser, ShardOwnership Ownership) Leaser(string nodeId)

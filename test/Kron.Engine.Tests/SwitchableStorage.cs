@@ -5,13 +5,17 @@ namespace Kron.Engine.Tests;
 
 /// <summary>
 /// A real storage driver behind a switch: while <see cref="Down"/> is set, every operation fails as it would with the
-/// database unreachable. Fault injection in front of the real database, not a mock: what gets through is real SQL.
+/// database unreachable. Fault injection in front of the real database, not a mock: what gets through is real SQL. It
+/// also keeps the due scans asked of it (<see cref="DueScans"/>).
 /// </summary>
 public class SwitchableStorage : DispatchProxy
 {
     private IStorageDriver? _inner;
 
     public bool Down { get; set; }
+
+    /// <summary>Every <see cref="IStorageDriver.GetDueJobsAsync"/> call's parameters, in order.</summary>
+    public List<GetDueJobsParams> DueScans { get; } = [];
 
     public static (IStorageDriver Storage, SwitchableStorage Switch) Wrap(IStorageDriver inner)
     {
@@ -24,6 +28,11 @@ public class SwitchableStorage : DispatchProxy
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
+        if (args is [GetDueJobsParams scan, ..])
+        {
+            DueScans.Add(scan);
+        }
+
         return Down
             ? throw new IOException("the database is unreachable (test switch)")
             : targetMethod.Invoke(_inner, args);

@@ -281,6 +281,49 @@ public abstract partial class StorageConformanceTests
     }
 
     [Fact]
+    public async Task GetDueJobsAsync_WithShards_ReportsEachShardsNextSlotAfterTheBound()
+    {
+        await InsertJobAsync(NewJob() with { Shard = 0, NextFireAt = T0 });
+        await InsertJobAsync(NewJob() with { Shard = 0, NextFireAt = T0.AddMinutes(2) });
+        await InsertJobAsync(NewJob() with { Shard = 0, NextFireAt = T0.AddMinutes(3) });
+        await InsertJobAsync(NewJob() with { Shard = 1, NextFireAt = T0.AddMinutes(1) });
+        await InsertJobAsync(NewJob() with { Shard = 2, NextFireAt = T0.AddMinutes(1), Paused = true });
+        await InsertJobAsync(NewJob() with { Shard = 3, NextFireAt = T0.AddMinutes(1) });
+
+        var due = await Driver.GetDueJobsAsync(new GetDueJobsParams(T0, 10, [0, 1, 2]), Ct);
+        var unsharded = await Driver.GetDueJobsAsync(new GetDueJobsParams(T0, 10), Ct);
+
+        Assert.Single(due.Jobs);
+        Assert.Equal(new Dictionary<int, DateTimeOffset> { [0] = T0.AddMinutes(2), [1] = T0.AddMinutes(1) }, due.NextFireAfterByShard);
+        Assert.Null(unsharded.NextFireAfterByShard);
+    }
+
+    [Theory]
+    [InlineData(3, 4)] // The limit cuts the scan: every shard may have more due.
+    [InlineData(11, 300)] // Many shards, few jobs each: a driver may read a few per shard and cut the busy one.
+    public async Task GetDueJobsAsync_WithShardsCutByALimit_NoDueJobLeftOutIsBeforeItsShardsInstant(int limit, int shardCount)
+    {
+        var jobs = new List<JobRecord>();
+        for (var i = 0; i < 12; i++)
+        {
+            // Shard 0 holds most: a per-shard cut falls there.
+            jobs.Add(await InsertJobAsync(NewJob() with { Shard = i < 10 ? 0 : i, NextFireAt = T0.AddSeconds(-20 + i) }));
+        }
+
+        var shards = Enumerable.Range(0, shardCount).ToList();
+
+        var due = await Driver.GetDueJobsAsync(new GetDueJobsParams(T0, limit, shards), Ct);
+
+        var bounds = Assert.IsAssignableFrom<IReadOnlyDictionary<int, DateTimeOffset>>(due.NextFireAfterByShard);
+        var returned = due.Jobs.Select(j => j.Id).ToHashSet();
+        var leftOut = jobs.Where(j => shards.Contains(j.Shard) && !returned.Contains(j.Id)).ToList();
+        Assert.NotEmpty(leftOut);
+        Assert.All(leftOut, j => Assert.True(
+            bounds.TryGetValue(j.Shard, out var bound) && bound <= j.NextFireAt,
+            $"job {j.Id} of shard {j.Shard}, due {j.NextFireAt:O}, was left out, but its shard's instant is {(bounds.TryGetValue(j.Shard, out var b) ? b.ToString("O") : "absent")}"));
+    }
+
+    [Fact]
     public async Task InsertRunAsync_KeepsTheRunsShard()
     {
         var job = await InsertJobAsync(NewJob() with { Shard = 42 });

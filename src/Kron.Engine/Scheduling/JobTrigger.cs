@@ -34,29 +34,61 @@ public sealed partial class JobTrigger(
     private readonly FailureThrottle _failures = new(time);
     private DateTimeOffset _nextLookAheadAt = DateTimeOffset.MinValue;
 
+    // Fenced (a cluster on PostgreSQL): per shard owned, an instant before which none of its jobs is due, from the last
+    // pass over every shard and what each pass since read and fired. The passes in between scan only the shards that
+    // have come due: a scan costs an index seek per shard, and a steady stream wakes the trigger at every slot.
+    // Forgotten (null) when a pass fails; a pass over every shard follows any change of a job (EngineSignals), of the
+    // shards held, each look-ahead scan, and MaxIdleInterval after the last one.
+    private Dictionary<int, DateTimeOffset>? _shardDue;
+    private IReadOnlyList<ShardEpoch> _shardDueFence = [];
+    private DateTimeOffset _nextFullScanAt = DateTimeOffset.MinValue;
+
     /// <summary>One pass: fires what is due now. Tests call it directly.</summary>
     public async Task<TriggerPass> RunOnceAsync(CancellationToken cancellationToken)
     {
         // Only the shards this node holds, each fire guarded by the shard's epoch (null: exclusive, all shards).
         var fence = ownership.CurrentFence(_nodeId);
+        var shardDue = _shardDue;
+        _shardDue = null;
         if (fence is { Shards.Count: 0 })
         {
             return new TriggerPass(0, false, null);
         }
 
         var now = time.GetUtcNow();
-        var shards = fence?.Shards.Select(s => s.Shard).ToList();
         // The look-ahead scan (for bursts to prepare) runs every twentieth of the window; the passes in between read
         // only what is due (a steady stream wakes the trigger at every slot: a scan of the window each time would read
         // thousands of rows per slot).
         var capacity = dispatcher is null || _options.LookAhead <= TimeSpan.Zero ? 0 : dispatcher.PrepareCapacity;
         var lookAhead = capacity > 0 && now >= _nextLookAheadAt;
         var horizon = lookAhead ? now + _options.LookAhead : now;
+        var changed = signals.TakeJobsChanged();
+        List<int>? shards = null;
+        if (fence is not null)
+        {
+            if (shardDue is null || changed || lookAhead || now >= _nextFullScanAt || !_shardDueFence.SequenceEqual(fence.Shards))
+            {
+                shardDue = null;
+                shards = [.. fence.Shards.Select(s => s.Shard)];
+            }
+            else
+            {
+                shards = [.. shardDue.Where(d => d.Value <= now).Select(d => d.Key)];
+                if (shards.Count == 0)
+                {
+                    _shardDue = shardDue;
+                    return new TriggerPass(0, false, Earliest(shardDue.Count == 0 ? null : shardDue.Values.Min(), NextScanAt(capacity)));
+                }
+            }
+        }
+
         GetDueJobsResult scan;
         using (events?.Metrics.Time("get_due_jobs"))
         {
             scan = await storage.GetDueJobsAsync(new GetDueJobsParams(horizon, _options.BatchSize, shards), cancellationToken).ConfigureAwait(false);
         }
+
+        shardDue = Rescanned(fence, shardDue, shards, scan, now);
 
         // Due now: fired as of now. Ahead (within the look-ahead): the slots of a burst (many jobs due at one instant)
         // are prepared if they cannot depend on when they fire, up to what the dispatcher holds; the others wait for
@@ -78,7 +110,7 @@ public sealed partial class JobTrigger(
             Earliest(lookAhead ? null : scan.NextFireAfter, capacity > 0 ? _nextLookAheadAt : null));
         if (dueNow.Count == 0 && prepare.Count == 0)
         {
-            return new TriggerPass(0, false, nextFireAt);
+            return new TriggerPass(0, false, Remember(shardDue, scan.Jobs, [], [], [], capacity) ?? nextFireAt);
         }
 
         var needActive = dueNow.Where(j => j.Concurrency != ConcurrencyPolicy.Allow || j.MaxConcurrent is not null).Select(j => j.Id).ToList();
@@ -143,8 +175,90 @@ public sealed partial class JobTrigger(
             nextFireAt = Earliest(nextFireAt, fire.NewNextFireAt);
         }
 
+        nextFireAt = Remember(shardDue, scan.Jobs, [.. dueNow, .. prepare], fires, result.Fired, capacity) ?? nextFireAt;
+
         // A full batch may hide more due or preparable jobs; only a pass that fired something looks again at once.
         return new TriggerPass(fired, scan.Jobs.Count == _options.BatchSize && fires.Count > 0, nextFireAt) { Prepared = prepare.Count };
+    }
+
+    /// <summary>The next pass over every shard: the next look-ahead scan, or <see cref="JobTriggerOptions.MaxIdleInterval"/> after the last.</summary>
+    private DateTimeOffset NextScanAt(int capacity) => capacity > 0 && _nextLookAheadAt < _nextFullScanAt ? _nextLookAheadAt : _nextFullScanAt;
+
+    /// <summary>
+    /// The shards' due instants after a scan (null when not fenced, or the driver does not report them): a scan of every
+    /// shard starts them afresh; a scan of some replaces theirs. The jobs the scan returned are not in them yet
+    /// (<see cref="Remember"/>).
+    /// </summary>
+    private Dictionary<int, DateTimeOffset>? Rescanned(ShardFence? fence, Dictionary<int, DateTimeOffset>? shardDue, List<int>? shards, GetDueJobsResult scan, DateTimeOffset now)
+    {
+        if (fence is null || shards is null || scan.NextFireAfterByShard is not { } byShard)
+        {
+            return null;
+        }
+
+        if (shardDue is null)
+        {
+            _shardDueFence = fence.Shards;
+            _nextFullScanAt = now + _options.MaxIdleInterval;
+            return new Dictionary<int, DateTimeOffset>(byShard);
+        }
+
+        foreach (var shard in shards)
+        {
+            if (byShard.TryGetValue(shard, out var due))
+            {
+                shardDue[shard] = due;
+            }
+            else
+            {
+                shardDue.Remove(shard);
+            }
+        }
+
+        return shardDue;
+    }
+
+    /// <summary>
+    /// Keeps the shards' due instants for the next pass, with what this pass read and fired: a fired job by its new
+    /// slot; a job read but not fired (ahead of its slot, or its compare-and-set lost) by the slot it has. Returns when
+    /// the next pass is needed (null when the instants are not kept).
+    /// </summary>
+    private DateTimeOffset? Remember(
+        Dictionary<int, DateTimeOffset>? shardDue,
+        IReadOnlyList<JobRecord> scanned,
+        IReadOnlyList<JobRecord> firedJobs,
+        List<JobFire> fires,
+        IReadOnlyList<bool> won,
+        int capacity)
+    {
+        if (shardDue is null)
+        {
+            return null;
+        }
+
+        HashSet<string>? moved = null;
+        for (var i = 0; i < fires.Count; i++)
+        {
+            if (won[i])
+            {
+                (moved ??= new HashSet<string>(StringComparer.Ordinal)).Add(fires[i].JobId);
+                if (fires[i].NewNextFireAt is { } next)
+                {
+                    ShardDue.Lower(shardDue, firedJobs[i].Shard, next);
+                }
+            }
+        }
+
+        foreach (var job in scanned)
+        {
+            if (moved is null || !moved.Contains(job.Id))
+            {
+                ShardDue.Lower(shardDue, job.Shard, job.NextFireAt!.Value);
+            }
+        }
+
+        _shardDue = shardDue;
+        return Earliest(shardDue.Count == 0 ? null : shardDue.Values.Min(), NextScanAt(capacity));
     }
 
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;

@@ -181,12 +181,13 @@ LIMIT @limit;
 SELECT min(next_fire_at) FROM jobs WHERE NOT paused AND next_fire_at > @until;
 
 -- name: JobNextFireAfterInShards
--- One index seek per shard.
-SELECT min(n.next_fire_at)
+-- One index seek per shard; a row per shard that has a later slot (the trigger keeps them, design.md 4.3).
+SELECT s.shard, n.next_fire_at
 FROM unnest(@shards::integer[]) AS s (shard)
 CROSS JOIN LATERAL (
     SELECT min(next_fire_at) AS next_fire_at FROM jobs WHERE shard = s.shard AND NOT paused AND next_fire_at > @until
-) AS n;
+) AS n
+WHERE n.next_fire_at IS NOT NULL;
 
 -- name: JobFireMany
 -- JobFire for many jobs in one statement (one executor start instead of one per job, measured at 0.05 ms each),

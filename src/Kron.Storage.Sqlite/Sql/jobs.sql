@@ -93,6 +93,14 @@ SELECT min(next_fire_at) FROM jobs
 WHERE paused = 0 AND next_fire_at > @until
   AND (@shards IS NULL OR shard IN (SELECT value FROM json_each(@shards)));
 
+-- name: JobNextFireAfterByShard
+-- Per shard asked about, its earliest slot after the bound (GetDueJobsResult.NextFireAfterByShard). It reads every later
+-- job of those shards: a node on SQLite owns every shard unfenced, so only tests (a fenced trigger on a SQLite file)
+-- ask; PostgreSQL answers with one index seek per shard.
+SELECT shard, min(next_fire_at) FROM jobs
+WHERE paused = 0 AND next_fire_at > @until AND shard IN (SELECT value FROM json_each(@shards))
+GROUP BY shard;
+
 -- name: JobFire
 -- Compare-and-set: only the writer that still sees the expected slot moves the job on. Not a change of the job's
 -- definition, so version and updated_at stay. @fires is a JSON array (UTF-8 bytes) of [id, expected_next_fire_at,
