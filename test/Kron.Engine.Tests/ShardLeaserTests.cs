@@ -159,7 +159,7 @@ public sealed class ShardLeaserTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task JobTrigger_BetweenScansOfEveryShard_ScansOnlyTheShardsThatCameDue()
+    public async Task JobTrigger_BetweenScansOfEveryShard_ScansOnlyTheShardsThatCameDue_AndFencesEachFireToItsShards()
     {
         var (leaser, ownership) = Leaser("node-a");
         await leaser.RunOnceAsync(default);
@@ -182,6 +182,7 @@ public sealed class ShardLeaserTests : IAsyncLifetime
         Assert.Equal(1, atSecond.Fired);
         Assert.Equal([Shards.Count, 1, 1], database.DueScans.Select(s => s.Shards!.Count));
         Assert.Equal([5, 7], database.DueScans.Skip(1).Select(s => s.Shards![0]));
+        Assert.Equal([[5], [7]], database.Fires.Select(f => f.Fence!.Shards.Select(s => s.Shard)));
         var runs = (await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items;
         Assert.Equal(new[] { first.Id, second.Id }.Order(StringComparer.Ordinal), runs.Select(r => r.JobId).Order(StringComparer.Ordinal));
     }

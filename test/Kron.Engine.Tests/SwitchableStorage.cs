@@ -6,7 +6,7 @@ namespace Kron.Engine.Tests;
 /// <summary>
 /// A real storage driver behind a switch: while <see cref="Down"/> is set, every operation fails as it would with the
 /// database unreachable. Fault injection in front of the real database, not a mock: what gets through is real SQL. It
-/// also keeps the due scans asked of it (<see cref="DueScans"/>).
+/// also keeps the due scans and fires asked of it (<see cref="DueScans"/>, <see cref="Fires"/>).
 /// </summary>
 public class SwitchableStorage : DispatchProxy
 {
@@ -16,6 +16,9 @@ public class SwitchableStorage : DispatchProxy
 
     /// <summary>Every <see cref="IStorageDriver.GetDueJobsAsync"/> call's parameters, in order.</summary>
     public List<GetDueJobsParams> DueScans { get; } = [];
+
+    /// <summary>Every <see cref="IStorageDriver.FireJobsAsync"/> call's parameters, in order.</summary>
+    public List<FireJobsParams> Fires { get; } = [];
 
     public static (IStorageDriver Storage, SwitchableStorage Switch) Wrap(IStorageDriver inner)
     {
@@ -28,9 +31,14 @@ public class SwitchableStorage : DispatchProxy
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
-        if (args is [GetDueJobsParams scan, ..])
+        switch (args)
         {
-            DueScans.Add(scan);
+            case [GetDueJobsParams scan, ..]:
+                DueScans.Add(scan);
+                break;
+            case [FireJobsParams fire, ..]:
+                Fires.Add(fire);
+                break;
         }
 
         return Down

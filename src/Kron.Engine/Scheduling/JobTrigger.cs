@@ -134,7 +134,7 @@ public sealed partial class JobTrigger(
         {
             using (events?.Metrics.Time("fire_jobs"))
             {
-                result = await storage.FireJobsAsync(new FireJobsParams(fires, Fence: fence), cancellationToken).ConfigureAwait(false);
+                result = await storage.FireJobsAsync(new FireJobsParams(fires, Fence: FenceOf(fence, dueNow, prepare)), cancellationToken).ConfigureAwait(false);
             }
         }
         catch
@@ -179,6 +179,31 @@ public sealed partial class JobTrigger(
 
         // A full batch may hide more due or preparable jobs; only a pass that fired something looks again at once.
         return new TriggerPass(fired, scan.Jobs.Count == _options.BatchSize && fires.Count > 0, nextFireAt) { Prepared = prepare.Count };
+    }
+
+    /// <summary>
+    /// The fence of a fire: only the shards of the jobs it fires. The store locks each shard's lease in the fence for
+    /// the transaction (a row lock, written to the table), and a stream fires a few shards' jobs at a time.
+    /// </summary>
+    private static ShardFence? FenceOf(ShardFence? fence, List<JobRecord> dueNow, List<JobRecord> prepare)
+    {
+        if (fence is null)
+        {
+            return null;
+        }
+
+        var shards = new HashSet<int>();
+        foreach (var job in dueNow)
+        {
+            shards.Add(job.Shard);
+        }
+
+        foreach (var job in prepare)
+        {
+            shards.Add(job.Shard);
+        }
+
+        return shards.Count == fence.Shards.Count ? fence : fence with { Shards = [.. fence.Shards.Where(s => shards.Contains(s.Shard))] };
     }
 
     /// <summary>The next pass over every shard: the next look-ahead scan, or <see cref="JobTriggerOptions.MaxIdleInterval"/> after the last.</summary>
