@@ -183,9 +183,14 @@ public sealed partial class PostgresDriver
     /// <inheritdoc/>
     public Task<GetDueJobsResult> GetDueJobsAsync(GetDueJobsParams parameters, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
-        var shards = parameters.Shards?.Distinct().ToArray();
+        OperationArguments.ThrowIfInvalid(parameters);
+
+        // Each shard once, from the earliest instant it was given.
+        var froms = parameters.Shards?.Select((shard, i) => (Shard: shard, From: parameters.From?[i]))
+            .GroupBy(s => s.Shard)
+            .Select(g => (g.Key, From: g.Min(s => s.From)))
+            .ToArray();
+        var shards = froms?.Select(s => s.Key).ToArray();
         if (shards is { Length: 0 })
         {
             return Task.FromResult(new GetDueJobsResult([], null));
@@ -206,7 +211,7 @@ public sealed partial class PostgresDriver
                         Statement(SqlQueries.JobNextFireAfter, p => p.Instant("until", parameters.Until)))
                     : Batch(
                         connection,
-                        Statement(SqlQueries.JobGetDueInShards, p => p.IntegerArray("shards", shards).Instant("until", parameters.Until).Integer("limit", parameters.Limit).Integer("per_shard", perShard)),
+                        Statement(SqlQueries.JobGetDueInShards, p => p.IntegerArray("shards", shards).InstantArray("froms", froms!.Select(s => s.From)).Instant("until", parameters.Until).Integer("limit", parameters.Limit).Integer("per_shard", perShard)),
                         Statement(SqlQueries.JobNextFireAfterInShards, p => p.IntegerArray("shards", shards).Instant("until", parameters.Until)));
                 var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))

@@ -149,10 +149,10 @@ public sealed partial class SqliteDriver
     }
 
     /// <inheritdoc/>
+    /// <remarks><see cref="GetDueJobsParams.From"/> is not used: SQLite removes an index entry when its row changes.</remarks>
     public Task<GetDueJobsResult> GetDueJobsAsync(GetDueJobsParams parameters, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        OperationArguments.ThrowIfInvalid(parameters);
         var until = Microseconds.FromInstant(parameters.Until);
         return ReadAsync(
             async (connection, ct) =>

@@ -182,6 +182,8 @@ public sealed class ShardLeaserTests : IAsyncLifetime
         Assert.Equal(1, atSecond.Fired);
         Assert.Equal([Shards.Count, 1, 1], database.DueScans.Select(s => s.Shards!.Count));
         Assert.Equal([5, 7], database.DueScans.Skip(1).Select(s => s.Shards![0]));
+        Assert.Null(database.DueScans[0].From);
+        Assert.Equal([[TestJobs.T0.AddSeconds(2)], [TestJobs.T0.AddSeconds(3)]], database.DueScans.Skip(1).Select(s => s.From));
         Assert.Equal([[5], [7]], database.Fires.Select(f => f.Fence!.Shards.Select(s => s.Shard)));
         var runs = (await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items;
         Assert.Equal(new[] { first.Id, second.Id }.Order(StringComparer.Ordinal), runs.Select(r => r.JobId).Order(StringComparer.Ordinal));

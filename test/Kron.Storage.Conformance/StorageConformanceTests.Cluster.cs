@@ -298,6 +298,21 @@ public abstract partial class StorageConformanceTests
         Assert.Null(unsharded.NextFireAfterByShard);
     }
 
+    [Fact]
+    public async Task GetDueJobsAsync_WithShardsFromAnInstant_ReturnsEveryDueJobFromIt()
+    {
+        await InsertJobAsync(NewJob() with { Shard = 0, NextFireAt = T0.AddSeconds(-10) });
+        var zero = await InsertJobAsync(NewJob() with { Shard = 0, NextFireAt = T0.AddSeconds(-5) });
+        var one = await InsertJobAsync(NewJob() with { Shard = 1, NextFireAt = T0.AddSeconds(-10) });
+
+        var due = await Driver.GetDueJobsAsync(new GetDueJobsParams(T0, 10, [0, 1], [T0.AddSeconds(-5), T0.AddSeconds(-20)]), Ct);
+        var mismatched = await Assert.ThrowsAsync<ArgumentException>(() => Driver.GetDueJobsAsync(new GetDueJobsParams(T0, 10, [0, 1], [T0]), Ct));
+
+        // From says none of a shard's jobs is due before it; a driver may still read from earlier.
+        Assert.Superset(new HashSet<string> { zero.Id, one.Id }, due.Jobs.Select(j => j.Id).ToHashSet());
+        Assert.Contains("one per shard", mismatched.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(3, 4)] // The limit cuts the scan: every shard may have more due.
     [InlineData(11, 300)] // Many shards, few jobs each: a driver may read a few per shard and cut the busy one.

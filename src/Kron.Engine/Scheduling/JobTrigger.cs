@@ -36,9 +36,10 @@ public sealed partial class JobTrigger(
 
     // Fenced (a cluster on PostgreSQL): per shard owned, an instant before which none of its jobs is due, from the last
     // pass over every shard and what each pass since read and fired. The passes in between scan only the shards that
-    // have come due: a scan costs an index seek per shard, and a steady stream wakes the trigger at every slot.
-    // Forgotten (null) when a pass fails; a pass over every shard follows any change of a job (EngineSignals), of the
-    // shards held, each look-ahead scan, and MaxIdleInterval after the last one.
+    // have come due (or come within the look-ahead), each from its instant: a scan costs an index seek per shard, and a
+    // steady stream wakes the trigger at every slot. Forgotten (null) when a pass fails; a pass over every shard from
+    // the start of its range follows any change of a job (EngineSignals), of the shards held, and MaxIdleInterval after
+    // the last one.
     private Dictionary<int, DateTimeOffset>? _shardDue;
     private IReadOnlyList<ShardEpoch> _shardDueFence = [];
     private DateTimeOffset _nextFullScanAt = DateTimeOffset.MinValue;
@@ -64,18 +65,31 @@ public sealed partial class JobTrigger(
         var horizon = lookAhead ? now + _options.LookAhead : now;
         var changed = signals.TakeJobsChanged();
         List<int>? shards = null;
+        List<DateTimeOffset>? from = null;
         if (fence is not null)
         {
-            if (shardDue is null || changed || lookAhead || now >= _nextFullScanAt || !_shardDueFence.SequenceEqual(fence.Shards))
+            if (shardDue is null || changed || now >= _nextFullScanAt || !_shardDueFence.SequenceEqual(fence.Shards))
             {
                 shardDue = null;
                 shards = [.. fence.Shards.Select(s => s.Shard)];
             }
             else
             {
-                shards = [.. shardDue.Where(d => d.Value <= now).Select(d => d.Key)];
+                // Only the shards with a slot by the horizon (now, or the end of the look-ahead), each read from its
+                // instant: nothing of the shard is due before it.
+                (shards, from) = ([], []);
+                foreach (var (shard, due) in shardDue)
+                {
+                    if (due <= horizon)
+                    {
+                        shards.Add(shard);
+                        from.Add(due);
+                    }
+                }
+
                 if (shards.Count == 0)
                 {
+                    _nextLookAheadAt = lookAhead ? now + (_options.LookAhead / 20) : _nextLookAheadAt;
                     _shardDue = shardDue;
                     return new TriggerPass(0, false, Earliest(shardDue.Count == 0 ? null : shardDue.Values.Min(), NextScanAt(capacity)));
                 }
@@ -85,7 +99,7 @@ public sealed partial class JobTrigger(
         GetDueJobsResult scan;
         using (events?.Metrics.Time("get_due_jobs"))
         {
-            scan = await storage.GetDueJobsAsync(new GetDueJobsParams(horizon, _options.BatchSize, shards), cancellationToken).ConfigureAwait(false);
+            scan = await storage.GetDueJobsAsync(new GetDueJobsParams(horizon, _options.BatchSize, shards, from), cancellationToken).ConfigureAwait(false);
         }
 
         shardDue = Rescanned(fence, shardDue, shards, scan, now);
@@ -206,7 +220,7 @@ public sealed partial class JobTrigger(
         return shards.Count == fence.Shards.Count ? fence : fence with { Shards = [.. fence.Shards.Where(s => shards.Contains(s.Shard))] };
     }
 
-    /// <summary>The next pass over every shard: the next look-ahead scan, or <see cref="JobTriggerOptions.MaxIdleInterval"/> after the last.</summary>
+    /// <summary>The next scan that does not wait for a slot: the next look-ahead scan, or the next scan of every shard.</summary>
     private DateTimeOffset NextScanAt(int capacity) => capacity > 0 && _nextLookAheadAt < _nextFullScanAt ? _nextLookAheadAt : _nextFullScanAt;
 
     /// <summary>

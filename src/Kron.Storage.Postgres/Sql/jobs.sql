@@ -156,21 +156,23 @@ LIMIT @limit;
 -- name: JobGetDueInShards
 -- Per shard, a range scan of jobs_due that stops after @per_shard rows; the earliest @limit of those win. The driver
 -- keeps @per_shard small (about twice @limit over the shards), so a pass reads O(@limit) rows, not every due job of
--- every shard; when a shard had more, the driver reports a due job right away and the trigger passes again.
+-- every shard; when a shard had more, the driver reports a due job right away and the trigger passes again. The range
+-- starts at the shard's @froms instant when the caller knows one (else -infinity): below it lie the entries of fired
+-- jobs' old slots until vacuum removes them, and a scan from the start of the range reads them all.
 SELECT j.id, j.tenant, j.key, j.name, j.schedule_kind, j.schedule_time, j.cron, j.time_zone, j.every, j.target,
        j.payload, j.retries, j.retry_initial_interval, j.retry_max_interval, j.retry_multiplier, j.retry_jitter,
        j.timeout, j.concurrency, j.max_concurrent, j.misfire, j.starting_deadline, j.delivery, j.priority, j.tags,
        j.paused, j.shard, j.next_fire_at, j.created_at, j.updated_at, j.version, j.request_hash,
        NULL::text AS last_run_id, NULL::text AS last_run_state, NULL::timestamptz AS last_run_scheduled_for,
        NULL::timestamptz AS last_run_finished_at
-FROM unnest(@shards::integer[]) AS s (shard)
+FROM unnest(@shards::integer[], @froms::timestamptz[]) AS s (shard, from_at)
 CROSS JOIN LATERAL (
     SELECT id, tenant, key, name, schedule_kind, schedule_time, cron, time_zone, every, target, payload, retries,
            retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, timeout, concurrency,
            max_concurrent, misfire, starting_deadline, delivery, priority, tags, paused, shard, next_fire_at,
            created_at, updated_at, version, request_hash
     FROM jobs
-    WHERE shard = s.shard AND NOT paused AND next_fire_at <= @until
+    WHERE shard = s.shard AND NOT paused AND next_fire_at >= coalesce(s.from_at, '-infinity') AND next_fire_at <= @until
     ORDER BY next_fire_at, id
     LIMIT @per_shard
 ) AS j

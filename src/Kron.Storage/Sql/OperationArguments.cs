@@ -11,6 +11,18 @@ namespace Kron.Storage.Sql;
 [Experimental("KRON0001")]
 public static class OperationArguments
 {
+    /// <exception cref="ArgumentOutOfRangeException">The limit is not positive.</exception>
+    /// <exception cref="ArgumentException"><c>From</c> without shards, or not one instant per shard.</exception>
+    public static void ThrowIfInvalid(GetDueJobsParams parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameters.Limit);
+        if (parameters.From is { } from && from.Count != (parameters.Shards?.Count ?? 0))
+        {
+            throw new ArgumentException($"From has {from.Count} instants for {parameters.Shards?.Count ?? 0} shards: give one per shard.", nameof(parameters));
+        }
+    }
+
     /// <exception cref="ArgumentException">A fire's run belongs to another job.</exception>
     public static void ThrowIfInvalid(FireJobsParams parameters)
     {
