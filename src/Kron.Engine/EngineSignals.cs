@@ -14,20 +14,50 @@ public sealed class EngineSignals
     private readonly Channel<bool> _dispatch = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> _prepared = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    private int _jobsChanged;
+    private readonly Lock _changesGate = new();
+    private bool _everyShardChanged;
+    private HashSet<int>? _changedShards;
 
-    /// <summary>A job was created or changed: the trigger looks again now, at every shard it owns.</summary>
+    /// <summary>Jobs changed, of any shard: the trigger looks again now, at every shard it owns.</summary>
     public void WakeTrigger()
     {
-        Volatile.Write(ref _jobsChanged, 1);
+        lock (_changesGate)
+        {
+            _everyShardChanged = true;
+            _changedShards = null;
+        }
+
+        _trigger.Writer.TryWrite(true);
+    }
+
+    /// <summary>A job of <paramref name="shard"/> was created or changed: the trigger looks again now, at that shard.</summary>
+    public void WakeTrigger(int shard)
+    {
+        lock (_changesGate)
+        {
+            if (!_everyShardChanged)
+            {
+                (_changedShards ??= []).Add(shard);
+            }
+        }
+
         _trigger.Writer.TryWrite(true);
     }
 
     /// <summary>
-    /// Whether <see cref="WakeTrigger"/> was called since the last call of this; clears it. Taken before the trigger
-    /// reads the table, so a change committed after the read is seen by the next pass.
+    /// What <see cref="WakeTrigger()"/> and <see cref="WakeTrigger(int)"/> reported since the last call of this; clears
+    /// it. Taken before the trigger reads the table, so a change committed after the read is seen by the next pass.
     /// </summary>
-    internal bool TakeJobsChanged() => Interlocked.Exchange(ref _jobsChanged, 0) == 1;
+    internal JobChanges TakeJobChanges()
+    {
+        lock (_changesGate)
+        {
+            var changes = _everyShardChanged ? JobChanges.EveryShard : _changedShards is { } shards ? new JobChanges(false, shards) : JobChanges.None;
+            _everyShardChanged = false;
+            _changedShards = null;
+            return changes;
+        }
+    }
 
     /// <summary>Runs are ready or slots freed up: the dispatcher claims now.</summary>
     public void WakeDispatcher()
@@ -78,4 +108,12 @@ public sealed class EngineSignals
             // normally (an exception here would skip what the loop does after it, such as a graceful stop).
         }
     }
+}
+
+/// <summary>Jobs changed since the trigger last looked: of every shard, or of these shards (none when empty).</summary>
+internal sealed record JobChanges(bool Every, IReadOnlySet<int> Shards)
+{
+    public static readonly JobChanges None = new(false, new HashSet<int>());
+
+    public static readonly JobChanges EveryShard = new(true, new HashSet<int>());
 }

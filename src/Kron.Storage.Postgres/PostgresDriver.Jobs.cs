@@ -186,9 +186,9 @@ public sealed partial class PostgresDriver
         OperationArguments.ThrowIfInvalid(parameters);
 
         // Each shard once, from the earliest instant it was given.
-        var froms = parameters.Shards?.Select((shard, i) => (Shard: shard, From: parameters.From?[i]))
+        var froms = parameters.Shards?.Select((shard, i) => (Shard: shard, From: parameters.From?[i] is { } at && at != DateTimeOffset.MinValue ? at : (DateTimeOffset?)null))
             .GroupBy(s => s.Shard)
-            .Select(g => (g.Key, From: g.Min(s => s.From)))
+            .Select(g => (g.Key, From: g.Any(s => s.From is null) ? null : g.Min(s => s.From)))
             .ToArray();
         var shards = froms?.Select(s => s.Key).ToArray();
         if (shards is { Length: 0 })

@@ -60,8 +60,9 @@ public sealed record DeleteJobResult(bool Deleted, int CancelledRuns);
 /// Due jobs up to <paramref name="Until"/>; with <paramref name="Shards"/>, only jobs of those shards. With
 /// <paramref name="From"/> (one per shard, in the same order), the caller knows that none of a shard's jobs is due before
 /// its instant, and the scan may start there: on PostgreSQL it then skips the index entries of rows that changed and are
-/// not vacuumed yet, which every scan from the start of a shard's range walks (design.md 4.3). A driver may read from
-/// earlier (SQLite: its index holds no such entries).
+/// not vacuumed yet, which every scan from the start of a shard's range walks (design.md 4.3).
+/// <see cref="DateTimeOffset.MinValue"/>: from the start of the shard's range. A driver may read from earlier (SQLite:
+/// its index holds no such entries).
 /// </summary>
 public sealed record GetDueJobsParams(DateTimeOffset Until, int Limit, IReadOnlyList<int>? Shards = null, IReadOnlyList<DateTimeOffset>? From = null);
 

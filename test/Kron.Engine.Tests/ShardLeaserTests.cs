@@ -190,7 +190,7 @@ public sealed class ShardLeaserTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task JobTrigger_AJobChangedThroughTheApi_ScansEveryShardAtOnce()
+    public async Task JobTrigger_AJobOfAShardChanged_ReadsThatShardFromTheStartOfItsRange()
     {
         var (leaser, ownership) = Leaser("node-a");
         await leaser.RunOnceAsync(default);
@@ -198,11 +198,32 @@ public sealed class ShardLeaserTests : IAsyncLifetime
         await trigger.RunOnceAsync(default);
 
         var job = await InsertOnceAsync(TestJobs.T0, shard: 9);
-        signals.WakeTrigger();
+        signals.WakeTrigger(job.Shard);
         var pass = await trigger.RunOnceAsync(default);
 
         Assert.Equal(1, pass.Fired);
+        Assert.Equal([9], database.DueScans[1].Shards);
+        Assert.Equal([DateTimeOffset.MinValue], database.DueScans[1].From);
+        Assert.Equal(job.Id, Assert.Single((await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items).JobId);
+    }
+
+    [Fact]
+    public async Task JobTrigger_JobsOfShardsNotNamedChanged_ScansEveryShardAtOnce()
+    {
+        var (leaser, ownership) = Leaser("node-a");
+        await leaser.RunOnceAsync(default);
+        var (trigger, signals, database) = FencedTrigger(ownership, TimeSpan.FromMinutes(1));
+        await trigger.RunOnceAsync(default);
+
+        var job = await InsertOnceAsync(TestJobs.T0, shard: 9);
+        signals.WakeTrigger(3);
+        signals.WakeTrigger();
+        var pass = await trigger.RunOnceAsync(default);
+        var quiet = await trigger.RunOnceAsync(default);
+
+        Assert.Equal((1, 0), (pass.Fired, quiet.Fired));
         Assert.Equal([Shards.Count, Shards.Count], database.DueScans.Select(s => s.Shards!.Count));
+        Assert.Equal([null, null], database.DueScans.Select(s => s.From));
         Assert.Equal(job.Id, Assert.Single((await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items).JobId);
     }
 

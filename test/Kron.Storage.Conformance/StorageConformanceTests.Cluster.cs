@@ -304,12 +304,14 @@ public abstract partial class StorageConformanceTests
         await InsertJobAsync(NewJob() with { Shard = 0, NextFireAt = T0.AddSeconds(-10) });
         var zero = await InsertJobAsync(NewJob() with { Shard = 0, NextFireAt = T0.AddSeconds(-5) });
         var one = await InsertJobAsync(NewJob() with { Shard = 1, NextFireAt = T0.AddSeconds(-10) });
+        var two = await InsertJobAsync(NewJob() with { Shard = 2, NextFireAt = T0.AddYears(-30) });
 
-        var due = await Driver.GetDueJobsAsync(new GetDueJobsParams(T0, 10, [0, 1], [T0.AddSeconds(-5), T0.AddSeconds(-20)]), Ct);
+        // DateTimeOffset.MinValue: from the start of the shard's range.
+        var due = await Driver.GetDueJobsAsync(new GetDueJobsParams(T0, 10, [0, 1, 2], [T0.AddSeconds(-5), T0.AddSeconds(-20), DateTimeOffset.MinValue]), Ct);
         var mismatched = await Assert.ThrowsAsync<ArgumentException>(() => Driver.GetDueJobsAsync(new GetDueJobsParams(T0, 10, [0, 1], [T0]), Ct));
 
         // From says none of a shard's jobs is due before it; a driver may still read from earlier.
-        Assert.Superset(new HashSet<string> { zero.Id, one.Id }, due.Jobs.Select(j => j.Id).ToHashSet());
+        Assert.Superset(new HashSet<string> { zero.Id, one.Id, two.Id }, due.Jobs.Select(j => j.Id).ToHashSet());
         Assert.Contains("one per shard", mismatched.Message, StringComparison.Ordinal);
     }
 

@@ -25,7 +25,7 @@ public sealed partial class StorageHintListener(
 
         if (hint.Kind == StorageHintKind.JobChanged)
         {
-            signals.WakeTrigger();
+            signals.WakeTrigger(hint.Shard);
         }
         else
         {

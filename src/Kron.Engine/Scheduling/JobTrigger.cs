@@ -37,9 +37,10 @@ public sealed partial class JobTrigger(
     // Fenced (a cluster on PostgreSQL): per shard owned, an instant before which none of its jobs is due, from the last
     // pass over every shard and what each pass since read and fired. The passes in between scan only the shards that
     // have come due (or come within the look-ahead), each from its instant: a scan costs an index seek per shard, and a
-    // steady stream wakes the trigger at every slot. Forgotten (null) when a pass fails; a pass over every shard from
-    // the start of its range follows any change of a job (EngineSignals), of the shards held, and MaxIdleInterval after
-    // the last one.
+    // steady stream wakes the trigger at every slot. A shard with a changed job (EngineSignals.WakeTrigger(shard)) is
+    // read from the start of its range. Forgotten (null) when a pass fails; a pass over every shard from the start of
+    // its range follows a change of unknown shard (EngineSignals.WakeTrigger()), a change of the shards held, and
+    // MaxIdleInterval after the last one.
     private Dictionary<int, DateTimeOffset>? _shardDue;
     private IReadOnlyList<ShardEpoch> _shardDueFence = [];
     private DateTimeOffset _nextFullScanAt = DateTimeOffset.MinValue;
@@ -63,12 +64,12 @@ public sealed partial class JobTrigger(
         var capacity = dispatcher is null || _options.LookAhead <= TimeSpan.Zero ? 0 : dispatcher.PrepareCapacity;
         var lookAhead = capacity > 0 && now >= _nextLookAheadAt;
         var horizon = lookAhead ? now + _options.LookAhead : now;
-        var changed = signals.TakeJobsChanged();
+        var changes = signals.TakeJobChanges();
         List<int>? shards = null;
         List<DateTimeOffset>? from = null;
         if (fence is not null)
         {
-            if (shardDue is null || changed || now >= _nextFullScanAt || !_shardDueFence.SequenceEqual(fence.Shards))
+            if (shardDue is null || changes.Every || now >= _nextFullScanAt || !_shardDueFence.SequenceEqual(fence.Shards))
             {
                 shardDue = null;
                 shards = [.. fence.Shards.Select(s => s.Shard)];
@@ -76,14 +77,23 @@ public sealed partial class JobTrigger(
             else
             {
                 // Only the shards with a slot by the horizon (now, or the end of the look-ahead), each read from its
-                // instant: nothing of the shard is due before it.
+                // instant: nothing of the shard is due before it; and the shards with a changed job, from the start.
                 (shards, from) = ([], []);
                 foreach (var (shard, due) in shardDue)
                 {
-                    if (due <= horizon)
+                    if (due <= horizon && !changes.Shards.Contains(shard))
                     {
                         shards.Add(shard);
                         from.Add(due);
+                    }
+                }
+
+                foreach (var shard in changes.Shards)
+                {
+                    if (fence.Shards.Any(s => s.Shard == shard))
+                    {
+                        shards.Add(shard);
+                        from.Add(DateTimeOffset.MinValue);
                     }
                 }
 

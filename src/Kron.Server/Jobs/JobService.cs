@@ -31,7 +31,7 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
             return new JobChange(result.Job, Conflict: result.Job.RequestHash != job.RequestHash);
         }
 
-        signals.WakeTrigger();
+        signals.WakeTrigger(result.Job.Shard);
         return new JobChange(result.Job, Created: true);
     }
 
@@ -67,9 +67,12 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
                 : new JobChange(stored.Job, Conflict: stored.Job.RequestHash != job.RequestHash);
         }
 
-        if (result.Results.Any(r => r.Created))
+        foreach (var stored in result.Results)
         {
-            signals.WakeTrigger();
+            if (stored.Created)
+            {
+                signals.WakeTrigger(stored.Job.Shard);
+            }
         }
 
         return changes;
@@ -188,7 +191,7 @@ internal sealed class JobService(IStorageDriver storage, EngineSignals signals, 
             switch (result.Outcome)
             {
                 case UpdateJobOutcome.Updated:
-                    signals.WakeTrigger();
+                    signals.WakeTrigger(result.Job!.Shard);
                     return new JobChange(result.Job);
                 case UpdateJobOutcome.NotFound:
                     return new JobChange(null, NotFound: true);
