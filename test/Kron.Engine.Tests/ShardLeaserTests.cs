@@ -192,10 +192,7 @@ public sealed class ShardLeaserTests : IAsyncLifetime
     [Fact]
     public async Task JobTrigger_AJobOfAShardChanged_ReadsThatShardFromTheStartOfItsRange()
     {
-        var (leaser, ownership) = Leaser("node-a");
-        await leaser.RunOnceAsync(default);
-        var (trigger, signals, database) = FencedTrigger(ownership, TimeSpan.FromMinutes(1));
-        await trigger.RunOnceAsync(default);
+        var (trigger, signals, database) = await FencedTriggerAfterAScanAsync();
 
         var job = await InsertOnceAsync(TestJobs.T0, shard: 9);
         signals.WakeTrigger(job.Shard);
@@ -204,16 +201,13 @@ public sealed class ShardLeaserTests : IAsyncLifetime
         Assert.Equal(1, pass.Fired);
         Assert.Equal([9], database.DueScans[1].Shards);
         Assert.Equal([DateTimeOffset.MinValue], database.DueScans[1].From);
-        Assert.Equal(job.Id, Assert.Single((await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items).JobId);
+        Assert.Equal(job.Id, await SingleRunsJobIdAsync());
     }
 
     [Fact]
     public async Task JobTrigger_JobsOfShardsNotNamedChanged_ScansEveryShardAtOnce()
     {
-        var (leaser, ownership) = Leaser("node-a");
-        await leaser.RunOnceAsync(default);
-        var (trigger, signals, database) = FencedTrigger(ownership, TimeSpan.FromMinutes(1));
-        await trigger.RunOnceAsync(default);
+        var (trigger, signals, database) = await FencedTriggerAfterAScanAsync();
 
         var job = await InsertOnceAsync(TestJobs.T0, shard: 9);
         signals.WakeTrigger(3);
@@ -224,7 +218,7 @@ public sealed class ShardLeaserTests : IAsyncLifetime
         Assert.Equal((1, 0), (pass.Fired, quiet.Fired));
         Assert.Equal([Shards.Count, Shards.Count], database.DueScans.Select(s => s.Shards!.Count));
         Assert.Equal([null, null], database.DueScans.Select(s => s.From));
-        Assert.Equal(job.Id, Assert.Single((await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items).JobId);
+        Assert.Equal(job.Id, await SingleRunsJobIdAsync());
     }
 
     [Fact]
@@ -247,6 +241,19 @@ public sealed class ShardLeaserTests : IAsyncLifetime
         var run = Assert.Single((await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items);
         Assert.Equal((unsignalled.Id, TestJobs.T0.AddMilliseconds(500)), (run.JobId, run.ScheduledFor));
     }
+
+    /// <summary>A fenced trigger on every shard (one node), after its first pass: a scan of every shard.</summary>
+    private async Task<(JobTrigger Trigger, EngineSignals Signals, SwitchableStorage Database)> FencedTriggerAfterAScanAsync()
+    {
+        var (leaser, ownership) = Leaser("node-a");
+        await leaser.RunOnceAsync(default);
+        var fenced = FencedTrigger(ownership, TimeSpan.FromMinutes(1));
+        await fenced.Trigger.RunOnceAsync(default);
+        return fenced;
+    }
+
+    private async Task<string> SingleRunsJobIdAsync() =>
+        Assert.Single((await _storage.ListRunsAsync(new ListRunsParams(10), default)).Items).JobId;
 
     private async Task<JobRecord> InsertOnceAsync(DateTimeOffset at, int shard) =>
         (await _storage.InsertJobAsync(new InsertJobParams(TestJobs.Once(at, TestJobs.Noop()) with { Shard = shard }), default)).Job;
