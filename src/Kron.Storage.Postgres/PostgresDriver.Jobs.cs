@@ -200,7 +200,7 @@ public sealed partial class PostgresDriver
         var perShard = shards is null ? parameters.Limit : Math.Min(parameters.Limit, Math.Max(8, (2 * parameters.Limit / shards.Length) + 1));
 
         // One round trip, no transaction to commit. Each statement reads its own snapshot: a job written between the two
-        // may be in neither, and every such write wakes the trigger for a scan of every shard (EngineSignals).
+        // may be in neither, and every such write wakes the trigger to read its shard again (EngineSignals).
         return ConnectionAsync(
             async (connection, ct) =>
             {
