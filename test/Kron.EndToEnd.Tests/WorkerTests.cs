@@ -69,7 +69,8 @@ public sealed class WorkerTests
         {
             for (var i = 0; i < 3; i++)
             {
-                workers.Add(WorkerProcess.Start(nodes[i], $"w{i + 1}", "bulk:8,mail:4", record));
+                // w2, the one killed, works slowly: it always holds runs it has started and not finished.
+                workers.Add(WorkerProcess.Start(nodes[i], $"w{i + 1}", "bulk:8,mail:4", record, workMs: i == 1 ? 200 : 2));
             }
 
             // The server's view while the runs drain: the mail queue never has more leased runs than its limit.
@@ -86,6 +87,7 @@ public sealed class WorkerTests
             });
 
             await Eventually.TrueAsync(() => Task.FromResult(Lines(record).Count(l => l.What == "done") >= (BulkRuns + MailRuns) / 2), TimeSpan.FromMinutes(4), "half the runs to be done");
+            await Eventually.TrueAsync(() => Task.FromResult(HoldsUnfinished(Lines(record), "w2")), TimeSpan.FromMinutes(1), "w2 to be in a handler");
             await workers[1].KillAsync();
             var killedAt = TimeProvider.System.GetUtcNow();
 
@@ -207,6 +209,13 @@ public sealed class WorkerTests
 
     private sealed record Line(string What, string Run, int Attempt, string Queue, int Priority, string Worker, long At);
 
+    /// <summary>Whether <paramref name="worker"/> has started a run attempt it has not finished.</summary>
+    private static bool HoldsUnfinished(IReadOnlyList<Line> lines, string worker)
+    {
+        var mine = lines.Where(l => l.Worker == worker).ToList();
+        return mine.Any(s => s.What == "start" && !mine.Any(d => d.What == "done" && d.Run == s.Run && d.Attempt == s.Attempt));
+    }
+
     /// <summary>A <c>kron-test-worker</c> process (the Kron.Worker SDK), killed with SIGKILL or disposed.</summary>
     private sealed class WorkerProcess : IAsyncDisposable
     {
@@ -214,7 +223,7 @@ public sealed class WorkerTests
 
         private WorkerProcess(Process process) => _process = process;
 
-        public static WorkerProcess Start(Uri url, string id, string queues, string record)
+        public static WorkerProcess Start(Uri url, string id, string queues, string record, int workMs)
         {
             var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kron-test-worker.dll"));
@@ -222,7 +231,7 @@ public sealed class WorkerTests
             start.Environment["WORKER_ID"] = id;
             start.Environment["QUEUES"] = queues;
             start.Environment["RECORD"] = $"{record}-{id}.log";
-            start.Environment["WORK_MS"] = "2";
+            start.Environment["WORK_MS"] = workMs.ToString(CultureInfo.InvariantCulture);
             var process = Process.Start(start) ?? throw new InvalidOperationException("could not start kron-test-worker");
             process.OutputDataReceived += (_, _) => { };
             process.ErrorDataReceived += (_, _) => { };
