@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -18,17 +19,19 @@ internal sealed class JsonBatch : IAsyncDisposable
 
     private readonly SqliteCommand _command;
     private readonly SqliteParameter _argument;
+    private readonly JsonBatchBuffers _buffers;
     private readonly ArrayBufferWriter<byte> _buffer;
     private readonly Utf8JsonWriter _json;
     private bool _open;
 
     /// <param name="command">The statement; it owns the command and disposes it.</param>
     /// <param name="parameterName">Its JSON array argument.</param>
-    /// <param name="buffer">Where the JSON is written, emptied first: the caller's to reuse, one batch at a time.</param>
-    public JsonBatch(SqliteCommand command, string parameterName, ArrayBufferWriter<byte> buffer)
+    /// <param name="buffers">Where the JSON is written, emptied first: the caller's to reuse, one batch at a time.</param>
+    public JsonBatch(SqliteCommand command, string parameterName, JsonBatchBuffers buffers)
     {
         _command = command;
-        _buffer = buffer;
+        _buffers = buffers;
+        _buffer = buffers.Json;
         _buffer.ResetWrittenCount();
         _argument = command.Parameters.Add(parameterName, SqliteType.Blob);
         _json = new Utf8JsonWriter(_buffer);
@@ -60,7 +63,7 @@ internal sealed class JsonBatch : IAsyncDisposable
     public async Task<bool[]> ExecuteAllAsync<T>(IReadOnlyList<T> items, Func<T, string> idOf, Action<Utf8JsonWriter, T> write, CancellationToken cancellationToken)
     {
         var returned = new bool[items.Count];
-        var chunk = new HashSet<string>(StringComparer.Ordinal);
+        var chunk = _buffers.Ids;
         for (var first = 0; first < items.Count;)
         {
             chunk.Clear();
@@ -71,10 +74,26 @@ internal sealed class JsonBatch : IAsyncDisposable
                 end++;
             }
 
-            var ids = await ExecuteAsync(cancellationToken).ConfigureAwait(false);
-            for (var i = first; i < end; i++)
+            // The statements return their rows in the order of the JSON (a scan of it, then a search by key per row),
+            // so each returned id is looked for from where the last one was found: one comparison per row, no set.
+            var next = first;
+            var reader = await ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
-                returned[i] = ids.Contains(idOf(items[i]));
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var id = reader.GetString(0);
+                    for (var k = 0; k < end - first; k++)
+                    {
+                        var i = first + ((next - first + k) % (end - first));
+                        if (string.Equals(idOf(items[i]), id, StringComparison.Ordinal))
+                        {
+                            returned[i] = true;
+                            next = i + 1 == end ? first : i + 1;
+                            break;
+                        }
+                    }
+                }
             }
 
             first = end;
@@ -83,33 +102,56 @@ internal sealed class JsonBatch : IAsyncDisposable
         return returned;
     }
 
-    /// <summary>Runs the statement on the rows written since the last call; returns the ids it returned.</summary>
-    private async Task<HashSet<string>> ExecuteAsync(CancellationToken cancellationToken)
+    /// <summary>Runs the statement on the rows written since the last call; its reader yields the ids written.</summary>
+    private async Task<SqliteDataReader> ExecuteAsync(CancellationToken cancellationToken)
     {
         var json = Json;
         json.WriteEndArray();
         json.Flush();
-        _argument.Value = _buffer.WrittenSpan.ToArray();
+        _argument.Value = _buffers.Argument(_buffer.WrittenSpan);
         _buffer.ResetWrittenCount();
         json.Reset(_buffer);
         _open = false;
-
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        var reader = await _command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                ids.Add(reader.GetString(0));
-            }
-        }
-
-        return ids;
+        return await _command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _json.DisposeAsync().ConfigureAwait(false);
         _command.Dispose();
+    }
+}
+
+/// <summary>
+/// The memory a driver's <see cref="JsonBatch"/>es reuse, one batch at a time (the driver's single writer): the JSON
+/// being written, the ids of a chunk, and the arguments bound. Microsoft.Data.Sqlite binds a blob only as a whole
+/// <c>byte[]</c> (it copies a shorter <c>Size</c> into a new array), so the JSON is copied into a reused array of the
+/// next power-of-two size and padded with spaces, which JSON ignores: a chunk allocates nothing, for at most twice its
+/// bytes copied and parsed.
+/// </summary>
+internal sealed class JsonBatchBuffers
+{
+    /// <summary>Above this size (a single very large row) an argument is a new array of the exact size.</summary>
+    private const int LargestPadded = 256 * 1024;
+
+    private readonly byte[]?[] _padded = new byte[BitOperations.Log2(LargestPadded) + 1][];
+
+    public ArrayBufferWriter<byte> Json { get; } = new(JsonBatch.ChunkBytes + 4096);
+
+    public HashSet<string> Ids { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The argument for <paramref name="json"/>: a reused array padded with spaces, or an exact copy when large.</summary>
+    public byte[] Argument(ReadOnlySpan<byte> json)
+    {
+        if (json.Length > LargestPadded)
+        {
+            return json.ToArray();
+        }
+
+        var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(json.Length, 256));
+        var array = _padded[BitOperations.Log2((uint)size)] ??= new byte[size];
+        json.CopyTo(array);
+        array.AsSpan(json.Length).Fill((byte)' ');
+        return array;
     }
 }

@@ -40,7 +40,7 @@ public sealed partial class SqliteDriver : IStorageDriver
     private readonly SqliteConnection _writer;
 
     /// <summary>The JSON of <see cref="JsonBatch"/>es, reused: they run only inside writes, one at a time.</summary>
-    private readonly System.Buffers.ArrayBufferWriter<byte> _batchBuffer = new(JsonBatch.ChunkBytes + 4096);
+    private readonly JsonBatchBuffers _batchBuffer = new();
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writerLoop;
     private readonly string _readConnectionString;

@@ -232,5 +232,46 @@ public sealed class FirePlannerTests
         Assert.Equal(Utc("2026-10-27T01:30Z"), fire.NewNextFireAt);
     }
 
+    [Fact]
+    public void Plan_WithAClaim_LeasesTheReadyRunsWhileItHasSlotsAndQueuesTheRest()
+    {
+        // run_all after an outage: five ready slots; a claim of three leases the oldest three to the node, as of now.
+        var now = T0.AddMinutes(4).AddSeconds(1);
+        var claim = new FireClaim("node-a", now + Minute, now, slots: 3);
+        var n = 0;
+        var job = EveryMinute(MisfirePolicy.RunAll);
+
+        var fire = FirePlanner.Plan(job, JobSchedules.Of(job), now, [], TimeSpan.FromHours(1), () => $"run-{++n}", claim);
+
+        Assert.Equal(Minutes(0, 2), Slots(fire, RunState.Running));
+        Assert.Equal(Minutes(3, 4), Slots(fire, RunState.Queued));
+        Assert.All(fire.Runs.Where(r => r.State == RunState.Running), r =>
+        {
+            Assert.Equal(("node-a", "node-a", now + Minute, now, now), (r.LeaseOwner, r.Node, r.LeaseExpiresAt, r.StartedAt, r.CreatedAt));
+            Assert.Matches("^[0-9a-f]{32}$", r.LeaseToken);
+        });
+        Assert.Equal(3, fire.Runs.Where(r => r.State == RunState.Running).Select(r => r.LeaseToken).Distinct().Count());
+        Assert.All(fire.Runs.Where(r => r.State == RunState.Queued), r => Assert.Equal((null, null, null), (r.LeaseOwner, r.LeaseToken, r.StartedAt)));
+        Assert.Equal(0, claim.Left);
+    }
+
+    [Fact]
+    public void Plan_WithAClaim_NeverLeasesASkippedSlotOrAWorkerQueuesRun()
+    {
+        var now = T0.AddMinutes(3).AddSeconds(30); // every slot missed: skip records them all skipped
+        var claim = new FireClaim("node-a", now + Minute, now, slots: 10);
+        var skipping = EveryMinute(MisfirePolicy.Skip);
+        var queued = TestJobs.Once(T0, """{"type":"queue","queue":"emails","job_type":"send"}""");
+        var n = 0;
+
+        var skipped = FirePlanner.Plan(skipping, JobSchedules.Of(skipping), now, [], Threshold, () => $"run-{++n}", claim);
+        var forWorkers = FirePlanner.Plan(queued, JobSchedules.Of(queued), T0, [], Threshold, () => $"run-{++n}", claim);
+
+        Assert.All(skipped.Runs, r => Assert.Equal((RunState.Skipped, null), (r.State, r.LeaseOwner)));
+        var run = Assert.Single(forWorkers.Runs);
+        Assert.Equal((RunState.Queued, "emails", null), (run.State, run.Queue, run.LeaseOwner));
+        Assert.Equal(10, claim.Left);
+    }
+
     private static DateTimeOffset Utc(string text) => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Threading.Channels;
 using Kron.Core.Model;
 using Kron.Engine.Cluster;
@@ -489,10 +488,17 @@ public sealed partial class RunDispatcher : BackgroundService
 
     private void Start(RunRecord run)
     {
-        var inFlight = new InFlightRun(run, CancellationTokenSource.CreateLinkedTokenSource(_abort.Token));
+        var inFlight = new InFlightRun(run);
         _inFlight[run.Id] = inFlight;
+
+        // Shutdown cancels the runs in _inFlight after setting _abort; one added meanwhile sees _abort here.
+        if (_abort.IsCancellationRequested)
+        {
+            inFlight.Stop(InFlightRun.Shutdown);
+        }
+
         _events?.Started(run, _nodeId, run.StartedAt ?? _time.GetUtcNow());
-        inFlight.Execution = Task.Run(() => ExecuteAsync(inFlight), CancellationToken.None);
+        inFlight.Execution = ExecuteAsync(inFlight);
     }
 
     /// <summary>Waits for every run in flight to finish and writes all pending completions.</summary>
@@ -541,8 +547,7 @@ public sealed partial class RunDispatcher : BackgroundService
             if (_inFlight.TryGetValue(lease.RunId, out var run))
             {
                 LogLeaseLost(_logger, lease.RunId);
-                run.LeaseLost = true;
-                await TryCancelAsync(run).ConfigureAwait(false);
+                await run.StopAsync(InFlightRun.LeaseLost).ConfigureAwait(false);
             }
         }
     }
@@ -559,25 +564,7 @@ public sealed partial class RunDispatcher : BackgroundService
             return false;
         }
 
-        run.CancelRequested = true;
-        return await TryCancelAsync(run).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Cancels a run's execution; false when it finished meanwhile (between the lookup and here it may have left
-    /// <c>_inFlight</c> and disposed its token source), since there is nothing left to stop.
-    /// </summary>
-    private static async Task<bool> TryCancelAsync(InFlightRun run)
-    {
-        try
-        {
-            await run.Cancellation.CancelAsync().ConfigureAwait(false);
-            return true;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
+        return await run.StopAsync(InFlightRun.CancelRequested).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -649,46 +636,67 @@ public sealed partial class RunDispatcher : BackgroundService
         {
             LogCancellingAtShutdown(_logger, _inFlight.Count);
             await _abort.CancelAsync().ConfigureAwait(false);
+            foreach (var run in _inFlight.Values)
+            {
+                run.Stop(InFlightRun.Shutdown);
+            }
+
             await all.ConfigureAwait(false);
         }
 
         _completions.Writer.TryComplete();
     }
 
+    /// <summary>
+    /// Executes a run on the thread pool. Per run this allocates its state machine, one token source, and a timeout timer
+    /// only when the executor does not finish synchronously (a <c>noop</c> does): the hot path of issue 6.
+    /// </summary>
     private async Task ExecuteAsync(InFlightRun inFlight)
     {
+        await Task.Yield(); // Start returns at once; the execution runs on the thread pool.
         inFlight.StartedAt = _time.GetUtcNow();
         var run = inFlight.Run;
         ExecutionOutcome outcome;
-        using var timeout = new CancellationTokenSource(run.Timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, inFlight.Cancellation.Token);
         try
         {
-            var target = JsonSerializer.Deserialize<TargetSpec>(run.Target, ProtocolJson.Options);
-            outcome = target?.Type is { } type && _executors.TryGetValue(type, out var executor)
-                ? await executor.ExecuteAsync(run, target, linked.Token).ConfigureAwait(false)
-                : ExecutionOutcome.Failure($"no executor on this node for target type \"{target?.Type}\"") with { Retryable = false };
+            var target = TargetSpecs.Read(run.Target);
+            if (target?.Type is { } type && _executors.TryGetValue(type, out var executor))
+            {
+                var execution = executor.ExecuteAsync(run, target, inFlight.Cancellation.Token);
+                if (!execution.IsCompleted)
+                {
+                    inFlight.StartTimeout(run.Timeout - (_time.GetUtcNow() - inFlight.StartedAt.Value), _time);
+                }
+
+                outcome = await execution.ConfigureAwait(false);
+            }
+            else
+            {
+                outcome = ExecutionOutcome.Failure($"no executor on this node for target type \"{target?.Type}\"") with { Retryable = false };
+            }
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        catch (OperationCanceledException) when (inFlight.StoppedBy == InFlightRun.TimedOut)
         {
             outcome = ExecutionOutcome.Failure($"timed out after {ProtocolJson.FormatDuration(run.Timeout)}");
         }
-        catch (OperationCanceledException) when (inFlight.LeaseLost)
+        catch (OperationCanceledException) when (inFlight.StoppedBy == InFlightRun.LeaseLost)
         {
             Finish(inFlight, null);
             return;
         }
-        catch (OperationCanceledException) when (inFlight.CancelRequested)
+        catch (OperationCanceledException) when (inFlight.StoppedBy == InFlightRun.CancelRequested)
         {
-            Finish(inFlight, new RunCompletion(run.Id, run.LeaseToken!, RunState.Cancelled, Error: "cancelled while running: the execution was stopped"));
+            Finish(inFlight, new RunCompletion(run.Id, run.LeaseToken!, RunState.Cancelled, Error: "cancelled while running: the execution was stopped") { StartedAt = inFlight.StartedAt });
             return;
         }
-        catch (OperationCanceledException) when (inFlight.Cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (inFlight.StoppedBy == InFlightRun.Shutdown)
         {
             // Cancelled at shutdown: a run that may have had effects is never relaunched when at most once.
-            outcome = ExecutionOutcome.Failure(InterruptedAtShutdown);
             var state = run.Delivery == DeliveryGuarantee.AtMostOnce ? RunState.Lost : RunState.Queued;
-            Finish(inFlight, new RunCompletion(run.Id, run.LeaseToken!, state, state == RunState.Queued ? _time.GetUtcNow() : null, Error: outcome.Error));
+            Finish(inFlight, new RunCompletion(run.Id, run.LeaseToken!, state, state == RunState.Queued ? _time.GetUtcNow() : null, Error: InterruptedAtShutdown)
+            {
+                StartedAt = state == RunState.Queued ? null : inFlight.StartedAt,
+            });
             return;
         }
 #pragma warning disable CA1031 // Any executor failure is the run's outcome, not the dispatcher's.
@@ -698,10 +706,10 @@ public sealed partial class RunDispatcher : BackgroundService
             outcome = ExecutionOutcome.Failure($"{e.GetType().Name}: {e.Message}");
         }
 
-        Finish(inFlight, ToCompletion(run, outcome));
+        Finish(inFlight, ToCompletion(run, outcome, inFlight.StartedAt));
     }
 
-    private RunCompletion ToCompletion(RunRecord run, ExecutionOutcome outcome)
+    private RunCompletion ToCompletion(RunRecord run, ExecutionOutcome outcome, DateTimeOffset? startedAt)
     {
         RunState state;
         DateTimeOffset? retryAt = null;
@@ -725,21 +733,23 @@ public sealed partial class RunDispatcher : BackgroundService
             state = RunState.Dead;
         }
 
-        return new RunCompletion(run.Id, run.LeaseToken!, state, retryAt, outcome.ExitCode, outcome.HttpStatus, outcome.Error, outcome.Output);
+        // A final outcome records when the execution really started (the lease stamped the claim or fire instant).
+        return new RunCompletion(run.Id, run.LeaseToken!, state, retryAt, outcome.ExitCode, outcome.HttpStatus, outcome.Error, outcome.Output)
+        {
+            StartedAt = state == RunState.Queued ? null : startedAt,
+        };
     }
 
     private void Finish(InFlightRun inFlight, RunCompletion? completion)
     {
         if (completion is not null)
         {
-            // A final outcome records when the execution really started (the lease stamped the claim or fire instant).
-            completion = completion.State == RunState.Queued ? completion : completion with { StartedAt = inFlight.StartedAt };
             _completing[completion.RunId] = inFlight.Run;
             _completions.Writer.TryWrite(completion);
         }
 
         _inFlight.TryRemove(inFlight.Run.Id, out _);
-        inFlight.Cancellation.Dispose();
+        inFlight.Dispose();
 
         // A freed slot matters only when ready runs wait for one (the last claim took every free slot); otherwise new
         // runs bring their own wake-up, and a claim here would be a write (an fsync) that finds nothing.
@@ -855,20 +865,84 @@ public sealed partial class RunDispatcher : BackgroundService
         }
     }
 
-    private sealed class InFlightRun(RunRecord run, CancellationTokenSource cancellation)
+    /// <summary>
+    /// A run executing here, with the one token source its executor watches. Whatever stops it first (its timeout, a
+    /// lost lease, a cancel, shutdown) is recorded in <see cref="StoppedBy"/> before the token fires, so the execution
+    /// knows why it was stopped.
+    /// </summary>
+    private sealed class InFlightRun(RunRecord run) : IDisposable
     {
+        public const int TimedOut = 1;
+        public const int LeaseLost = 2;
+        public const int CancelRequested = 3;
+        public const int Shutdown = 4;
+
+        private ITimer? _timeout;
+        private int _stoppedBy;
+
         public RunRecord Run { get; } = run;
 
-        public CancellationTokenSource Cancellation { get; } = cancellation;
+        public CancellationTokenSource Cancellation { get; } = new();
 
         public Task Execution { get; set; } = Task.CompletedTask;
 
         /// <summary>When the executor was called.</summary>
         public DateTimeOffset? StartedAt { get; set; }
 
-        public volatile bool LeaseLost;
+        /// <summary>0 while running, otherwise the first reason it was stopped for.</summary>
+        public int StoppedBy => Volatile.Read(ref _stoppedBy);
 
-        public volatile bool CancelRequested;
+        /// <summary>
+        /// Stops the execution for <paramref name="reason"/> (the executor's callbacks run here, on the caller's
+        /// thread); false when it finished meanwhile (between a lookup and here it may have left <c>_inFlight</c> and
+        /// disposed its token source), since there is nothing left to stop. A second reason does not replace the first.
+        /// </summary>
+        public bool Stop(int reason)
+        {
+            Interlocked.CompareExchange(ref _stoppedBy, reason, 0);
+            try
+            {
+                Cancellation.Cancel();
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>As <see cref="Stop"/>, with the executor's callbacks run on the thread pool.</summary>
+        public async Task<bool> StopAsync(int reason)
+        {
+            Interlocked.CompareExchange(ref _stoppedBy, reason, 0);
+            try
+            {
+                await Cancellation.CancelAsync().ConfigureAwait(false);
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>Starts the timeout once the executor is known to run asynchronously (a timer per run otherwise).</summary>
+        public void StartTimeout(TimeSpan remaining, TimeProvider time)
+        {
+            if (remaining <= TimeSpan.Zero)
+            {
+                Stop(TimedOut);
+                return;
+            }
+
+            _timeout = time.CreateTimer(static state => ((InFlightRun)state!).Stop(TimedOut), this, remaining, Timeout.InfiniteTimeSpan);
+        }
+
+        public void Dispose()
+        {
+            _timeout?.Dispose();
+            Cancellation.Dispose();
+        }
     }
 
     /// <summary>Earliest slot first, then highest priority.</summary>

@@ -9,9 +9,19 @@ public sealed class NoopRunExecutor(TimeProvider time) : IRunExecutor
 {
     public string TargetType => "noop";
 
-    public async Task<ExecutionOutcome> ExecuteAsync(RunRecord run, TargetSpec target, CancellationToken cancellationToken)
+    /// <summary>The outcome of an instant success, shared: a noop allocates nothing (issue 6's hot path).</summary>
+    private static readonly Task<ExecutionOutcome> Succeeded = Task.FromResult(ExecutionOutcome.Success());
+
+    public Task<ExecutionOutcome> ExecuteAsync(RunRecord run, TargetSpec target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
+        return target.Duration is { } duration && duration > TimeSpan.Zero || target.FailRate is { } rate && rate > 0
+            ? ExecuteSlowlyAsync(target, cancellationToken)
+            : Succeeded;
+    }
+
+    private async Task<ExecutionOutcome> ExecuteSlowlyAsync(TargetSpec target, CancellationToken cancellationToken)
+    {
         if (target.Duration is { } duration && duration > TimeSpan.Zero)
         {
             await Task.Delay(duration, time, cancellationToken).ConfigureAwait(false);

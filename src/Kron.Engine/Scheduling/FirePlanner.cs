@@ -28,7 +28,11 @@ public static class FirePlanner
     /// <summary>At most this many slots are enumerated and recorded per fire; older ones are counted, not listed.</summary>
     public const int MaxSlots = 1000;
 
-    public static JobFire Plan(JobRecord job, Schedule schedule, DateTimeOffset now, IReadOnlyList<ActiveRun> active, TimeSpan misfireThreshold, Func<string> newId)
+    /// <summary>
+    /// Plans the fire of a due job as of <paramref name="now"/>. With a <paramref name="claim"/>, the runs that would
+    /// be queued ready (not for a worker queue) are created leased to the claiming node instead, while it has slots left.
+    /// </summary>
+    public static JobFire Plan(JobRecord job, Schedule schedule, DateTimeOffset now, IReadOnlyList<ActiveRun> active, TimeSpan misfireThreshold, Func<string> newId, FireClaim? claim = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(schedule);
@@ -38,7 +42,7 @@ public static class FirePlanner
         var nextSlot = schedule.GetNextOccurrence(now);
         if (IsPlainFire(job, schedule, due, now, misfireThreshold))
         {
-            return new JobFire(job.Id, due, nextSlot, [NewRun(job, due, now, newId())]);
+            return new JobFire(job.Id, due, nextSlot, [NewRun(job, due, now, newId(), claim)]);
         }
 
         var (slots, omitted) = DueSlots(schedule, due, now);
@@ -50,8 +54,9 @@ public static class FirePlanner
         var runs = new List<RunRecord>(decisions.Count);
         foreach (var decision in decisions)
         {
-            var run = NewRun(job, decision.Slot, now, newId());
-            runs.Add(decision.SkipReason is null ? run : run with { State = RunState.Skipped, SkipReason = decision.SkipReason, FinishedAt = now });
+            runs.Add(decision.SkipReason is null
+                ? NewRun(job, decision.Slot, now, newId(), claim)
+                : NewRun(job, decision.Slot, now, newId()) with { State = RunState.Skipped, SkipReason = decision.SkipReason, FinishedAt = now });
         }
 
         if (omitted > 0 && runs.Count > 0 && runs[0].State == RunState.Skipped)
@@ -73,10 +78,15 @@ public static class FirePlanner
         && (job.StartingDeadline is not { } deadline || now - due <= deadline)
         && (schedule is OneTimeSchedule || !(schedule.GetNextOccurrence(due) is { } second && second <= now));
 
-    /// <summary>A run for a slot, with what it executes fixed now.</summary>
-    public static RunRecord NewRun(JobRecord job, DateTimeOffset slot, DateTimeOffset now, string id)
+    /// <summary>
+    /// A run for a slot, with what it executes fixed now: queued, or leased to the node of <paramref name="claim"/>
+    /// when it is ready at <paramref name="now"/>, runs on a node (not a worker queue) and the claim has a slot left.
+    /// </summary>
+    public static RunRecord NewRun(JobRecord job, DateTimeOffset slot, DateTimeOffset now, string id, FireClaim? claim = null)
     {
         ArgumentNullException.ThrowIfNull(job);
+        var queue = QueueTargets.QueueOf(job.Target);
+        var leased = claim is not null && queue is null && slot <= now && claim.TryTake();
         return new RunRecord
         {
             Id = id,
@@ -91,8 +101,14 @@ public static class FirePlanner
             Timeout = job.Timeout,
             Delivery = job.Delivery,
             Retry = job.Retry,
-            Queue = QueueTargets.QueueOf(job.Target),
-            CreatedAt = now,
+            Queue = queue,
+            CreatedAt = leased ? claim!.CreatedAt ?? now : now,
+            State = leased ? RunState.Running : RunState.Queued,
+            LeaseOwner = leased ? claim!.Owner : null,
+            Node = leased ? claim!.Owner : null,
+            LeaseToken = leased ? LeaseTokens.New() : null,
+            LeaseExpiresAt = leased ? claim!.LeaseExpiresAt : null,
+            StartedAt = leased ? claim!.StartedAt : null,
         };
     }
 
@@ -227,5 +243,41 @@ public static class FirePlanner
         public DateTimeOffset Slot { get; } = slot;
 
         public string? SkipReason { get; set; }
+    }
+}
+
+/// <summary>
+/// Slots a node reserved for the runs a trigger pass creates leased to itself rather than queued: fire-and-claim
+/// (started as of the fire) or a prepared slot (leased ahead of it, not started). The planner takes one per leased run;
+/// creating the run leased costs one record instead of a queued one and its leased copy (issue 6's hot path).
+/// </summary>
+/// <param name="owner">The node the runs are leased to.</param>
+/// <param name="leaseExpiresAt">When their leases end.</param>
+/// <param name="startedAt">Their start (fire-and-claim), or null (prepared: stamped started at the slot).</param>
+/// <param name="slots">How many runs may be leased.</param>
+public sealed class FireClaim(string owner, DateTimeOffset leaseExpiresAt, DateTimeOffset? startedAt, int slots)
+{
+    public string Owner { get; } = owner;
+
+    public DateTimeOffset LeaseExpiresAt { get; } = leaseExpiresAt;
+
+    public DateTimeOffset? StartedAt { get; } = startedAt;
+
+    /// <summary>The runs' creation instant when it is not the planner's <c>now</c> (a prepared run is planned as of its slot).</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>Slots not taken yet.</summary>
+    public int Left { get; private set; } = slots;
+
+    /// <summary>Takes a slot; false when none is left.</summary>
+    public bool TryTake()
+    {
+        if (Left == 0)
+        {
+            return false;
+        }
+
+        Left--;
+        return true;
     }
 }

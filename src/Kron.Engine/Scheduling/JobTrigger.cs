@@ -32,6 +32,7 @@ public sealed partial class JobTrigger(
     private readonly JobTriggerOptions _options = options.Value;
     private readonly string _nodeId = node.Value.NodeId;
     private readonly FailureThrottle _failures = new(time);
+    private readonly Func<string> _newRunId = () => Ids.New(time);
     private DateTimeOffset _nextLookAheadAt = DateTimeOffset.MinValue;
 
     // Fenced (a cluster on PostgreSQL): per shard owned, an instant before which none of its jobs is due, from the last
@@ -118,8 +119,13 @@ public sealed partial class JobTrigger(
         // are prepared if they cannot depend on when they fire, up to what the dispatcher holds; the others wait for
         // their slot (the earliest bounds the sleep). A steady stream of slots is not prepared: fired at its instant
         // and claimed by the fire, a run costs one write less than prepared and stamped.
-        var dueNow = scan.Jobs.Where(j => j.NextFireAt <= now).ToList();
-        var ahead = scan.Jobs.Where(j => j.NextFireAt > now).ToList();
+        var dueNow = new List<JobRecord>(scan.Jobs.Count);
+        var ahead = new List<JobRecord>();
+        foreach (var job in scan.Jobs)
+        {
+            (job.NextFireAt <= now ? dueNow : ahead).Add(job);
+        }
+
         var bursts = ahead.CountBy(j => j.NextFireAt!.Value).Where(g => g.Value >= _options.BurstSize).Select(g => g.Key).ToHashSet();
         var prepare = ahead.Where(j => bursts.Contains(j.NextFireAt!.Value) && Preparable(j)).Take(capacity).ToList();
         // Next pass: the earliest slot not prepared (it fires at its instant), and the next look-ahead scan. After a
@@ -141,18 +147,26 @@ public sealed partial class JobTrigger(
         var active = needActive.Count == 0
             ? null
             : (await storage.GetActiveRunsAsync(new GetActiveRunsParams(needActive), cancellationToken).ConfigureAwait(false)).Runs.ToLookup(r => r.JobId);
+        // Fire-and-claim: the runs ready now are created leased to this node, as many as the local dispatcher has slots
+        // for, so they start as soon as the fire commits without a claim. Adopt ends the reservation whatever happens.
+        var reserved = dispatcher?.Reserve(dueNow.Count) ?? 0;
+        var claim = reserved == 0 ? null : new FireClaim(_nodeId, now + dispatcher!.LeaseDuration, now, reserved);
+        var scarce = reserved > 0 && reserved < dueNow.Count;
         var fires = new List<JobFire>(dueNow.Count + prepare.Count);
         foreach (var job in dueNow)
         {
-            fires.Add(Fire(job, now, active is null ? [] : [.. active[job.Id]]));
+            fires.Add(Fire(job, now, active is null ? [] : [.. active[job.Id]], scarce ? null : claim));
+        }
+
+        if (scarce)
+        {
+            PreClaim(fires, now, claim!);
         }
 
         foreach (var job in prepare)
         {
             fires.Add(Prepare(job, now));
         }
-
-        var reserved = PreClaim(fires, now);
         FireJobsResult result;
         try
         {
@@ -167,36 +181,51 @@ public sealed partial class JobTrigger(
             throw;
         }
 
-        if (reserved > 0 || prepare.Count > 0)
+        // One walk over the fires that won (indexed loops: a fire's runs are an interface, and foreach would box an
+        // enumerator per fire). Leased runs that are now in the store: a slot that already had a run keeps that one.
+        // Claimed runs (stamped started) execute now; prepared ones (not started) wait for their slot. Runs left in the
+        // queue (not started here by fire-and-claim) need a claim. The jobs fired have moved on: their next slots count
+        // too (they were not in the scan's bound).
+        var notInserted = result.NotInsertedRunIds.Count == 0 ? null : result.NotInsertedRunIds.ToHashSet(StringComparer.Ordinal);
+        var leasing = reserved > 0 || prepare.Count > 0;
+        var started = leasing ? new List<RunRecord>(reserved - (claim?.Left ?? 0)) : null;
+        var held = leasing ? new List<RunRecord>(prepare.Count) : null;
+        var fired = 0;
+        var queued = false;
+        for (var f = 0; f < fires.Count; f++)
         {
-            // Only runs that are now in the store leased to this node: a slot that already had a run keeps that one.
-            // Claimed runs (stamped started) execute now; prepared ones (not started) wait for their slot.
-            var notInserted = result.NotInsertedRunIds.ToHashSet(StringComparer.Ordinal);
-            var leased = fires.Where((_, i) => result.Fired[i]).SelectMany(f => f.Runs).Where(r => r.State == RunState.Running && !notInserted.Contains(r.Id)).ToList();
-            dispatcher!.Hold([.. leased.Where(r => r.StartedAt is null)]);
-            if (reserved > 0)
+            if (!result.Fired[f])
             {
-                dispatcher.Adopt([.. leased.Where(r => r.StartedAt is not null)], reserved);
+                continue;
+            }
+
+            fired++;
+            nextFireAt = Earliest(nextFireAt, fires[f].NewNextFireAt);
+            var runs = fires[f].Runs;
+            for (var r = 0; r < runs.Count; r++)
+            {
+                var run = runs[r];
+                queued |= run.State == RunState.Queued;
+                if (leasing && run.State == RunState.Running && (notInserted is null || !notInserted.Contains(run.Id)))
+                {
+                    (run.StartedAt is null ? held! : started!).Add(run);
+                }
             }
         }
 
-        var fired = result.Fired.Count(f => f);
-        if (events is not null)
+        if (leasing)
         {
-            var notInserted = result.NotInsertedRunIds.Count == 0 ? null : result.NotInsertedRunIds.ToHashSet(StringComparer.Ordinal);
-            events.Fired(fires.Where((_, i) => result.Fired[i]).SelectMany(f => f.Runs).Where(r => notInserted is null || !notInserted.Contains(r.Id)));
+            dispatcher!.Hold(held!);
+            if (reserved > 0)
+            {
+                dispatcher.Adopt(started!, reserved);
+            }
         }
 
-        // Runs left in the queue (not started here by fire-and-claim) need a claim now.
-        if (fires.Where((_, i) => result.Fired[i]).Any(f => f.Runs.Any(r => r.State == RunState.Queued)))
+        events?.Fired(fires.Where((_, i) => result.Fired[i]).SelectMany(f => f.Runs).Where(r => notInserted is null || !notInserted.Contains(r.Id)));
+        if (queued)
         {
             signals.WakeDispatcher();
-        }
-
-        // The jobs just fired have moved on: their next slots count too (they were not in the scan's bound).
-        foreach (var fire in fires.Where((_, i) => result.Fired[i]))
-        {
-            nextFireAt = Earliest(nextFireAt, fire.NewNextFireAt);
         }
 
         nextFireAt = Remember(shardDue, scan.Jobs, [.. dueNow, .. prepare], fires, result.Fired, capacity) ?? nextFireAt;
@@ -326,20 +355,7 @@ public sealed partial class JobTrigger(
     private JobFire Prepare(JobRecord job, DateTimeOffset now)
     {
         var slot = job.NextFireAt!.Value;
-        var fire = Fire(job, slot, []);
-        return fire with
-        {
-            Runs = [.. fire.Runs.Select(run => run with
-            {
-                State = RunState.Running,
-                LeaseOwner = _nodeId,
-                Node = _nodeId,
-                LeaseToken = LeaseTokens.New(),
-                LeaseExpiresAt = slot + dispatcher!.LeaseDuration,
-                StartedAt = null,
-                CreatedAt = now,
-            })],
-        };
+        return Fire(job, slot, [], new FireClaim(_nodeId, slot + dispatcher!.LeaseDuration, startedAt: null, int.MaxValue) { CreatedAt = now });
     }
 
     /// <inheritdoc />
@@ -381,50 +397,42 @@ public sealed partial class JobTrigger(
     }
 
     /// <summary>
-    /// Fire-and-claim: the runs ready now, as many as the local dispatcher has slots for (highest priority first), are
-    /// inserted already leased to this node, so they start as soon as the fire commits without a claim. Returns the
-    /// slots reserved; <see cref="RunDispatcher.Adopt"/> ends the reservation whatever happens to the fire.
+    /// Fire-and-claim when the dispatcher has fewer slots than jobs are due: the fires were planned queued, and the
+    /// ready runs with the highest priority (then the earliest) are leased to this node, one per slot of the claim.
     /// </summary>
-    private int PreClaim(List<JobFire> fires, DateTimeOffset now)
+    private static void PreClaim(List<JobFire> fires, DateTimeOffset now, FireClaim claim)
     {
-        if (dispatcher is null)
-        {
-            return 0;
-        }
-
         var ready = fires
             .SelectMany((fire, f) => fire.Runs.Select((run, r) => (Fire: f, Run: r, Record: run)))
             .Where(x => x.Record.State == RunState.Queued && x.Record.ReadyAt <= now && x.Record.Queue is null)
+            .OrderByDescending(x => x.Record.Priority).ThenBy(x => x.Record.ReadyAt)
             .ToList();
-        var reserved = dispatcher.Reserve(ready.Count);
-        if (reserved == 0)
+        foreach (var (f, r, run) in ready)
         {
-            return 0;
-        }
+            if (!claim.TryTake())
+            {
+                break;
+            }
 
-        foreach (var (f, r, run) in ready.OrderByDescending(x => x.Record.Priority).ThenBy(x => x.Record.ReadyAt).Take(reserved))
-        {
             var runs = fires[f].Runs.ToArray();
             runs[r] = run with
             {
                 State = RunState.Running,
-                LeaseOwner = _nodeId,
-                Node = _nodeId,
+                LeaseOwner = claim.Owner,
+                Node = claim.Owner,
                 LeaseToken = LeaseTokens.New(),
-                LeaseExpiresAt = now + dispatcher.LeaseDuration,
-                StartedAt = now,
+                LeaseExpiresAt = claim.LeaseExpiresAt,
+                StartedAt = claim.StartedAt,
             };
             fires[f] = fires[f] with { Runs = runs };
         }
-
-        return reserved;
     }
 
-    private JobFire Fire(JobRecord job, DateTimeOffset now, IReadOnlyList<ActiveRun> active)
+    private JobFire Fire(JobRecord job, DateTimeOffset now, IReadOnlyList<ActiveRun> active, FireClaim? claim = null)
     {
         try
         {
-            return FirePlanner.Plan(job, JobSchedules.Of(job), now, active, _options.MisfireThreshold, () => Ids.New(time));
+            return FirePlanner.Plan(job, JobSchedules.Of(job), now, active, _options.MisfireThreshold, _newRunId, claim);
         }
         catch (Exception e) when (e is CronFormatException or InvalidOperationException)
         {

@@ -119,10 +119,15 @@ public static class RecordColumns
     public static RetryPolicy Retry(IColumnReader row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return new(
-            row.Duration("retry_initial_interval"),
-            row.Duration("retry_max_interval"),
-            row.Double("retry_multiplier"),
-            row.Enum<RetryJitter>("retry_jitter"));
+        var initial = row.Duration("retry_initial_interval");
+        var max = row.Duration("retry_max_interval");
+        var multiplier = row.Double("retry_multiplier");
+        var jitter = row.Enum<RetryJitter>("retry_jitter");
+
+        // Most jobs keep the default; sharing its instance saves a record per row read (a due job's, on the hot path).
+        var standard = RetryPolicy.Default;
+        return initial == standard.InitialInterval && max == standard.MaxInterval && multiplier.Equals(standard.Multiplier) && jitter == standard.Jitter
+            ? standard
+            : new RetryPolicy(initial, max, multiplier, jitter);
     }
 }
