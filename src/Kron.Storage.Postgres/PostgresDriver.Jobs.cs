@@ -290,7 +290,7 @@ public sealed partial class PostgresDriver
                     .OrderBy(i => parameters.Fires[i].JobId, StringComparer.Ordinal)
                     .ToArray();
                 var fired = new bool[parameters.Fires.Count];
-                if (parameters.Fires.Select(f => f.JobId).Distinct(StringComparer.Ordinal).Count() == parameters.Fires.Count)
+                if (AllDistinct(order, parameters.Fires, static f => f.JobId))
                 {
                     // Each job once: one set-based compare-and-set for the whole batch.
                     using var cas = Command(connection, SqlQueries.JobFireMany, p => p

@@ -174,7 +174,7 @@ public sealed partial class PostgresDriver
                 var completions = parameters.Completions;
 
                 // Final outcomes in one set-based statement when each run appears once; retries one statement each.
-                var distinct = completions.Select(c => c.RunId).Distinct(StringComparer.Ordinal).Count() == completions.Count;
+                var distinct = AllDistinct(order, completions, static c => c.RunId);
                 var many = distinct ? order.Where(i => completions[i].State != RunState.Queued).ToArray() : [];
                 var single = distinct ? [.. order.Where(i => completions[i].State == RunState.Queued)] : order;
                 var statements = single.Select(i =>
@@ -332,6 +332,20 @@ public sealed partial class PostgresDriver
     /// <summary>The indexes of <paramref name="items"/> sorted by run id, stably.</summary>
     private static int[] RunOrder<T>(IReadOnlyList<T> items, Func<T, string> runId) =>
         [.. Enumerable.Range(0, items.Count).OrderBy(i => runId(items[i]), StringComparer.Ordinal)];
+
+    /// <summary>Whether no id appears twice, given the items' order by id (equal ids are neighbours): no set needed.</summary>
+    private static bool AllDistinct<T>(int[] orderById, IReadOnlyList<T> items, Func<T, string> id)
+    {
+        for (var i = 1; i < orderById.Length; i++)
+        {
+            if (string.Equals(id(items[orderById[i - 1]]), id(items[orderById[i]]), StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static async Task<List<RunRecord>> ReadRunsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
