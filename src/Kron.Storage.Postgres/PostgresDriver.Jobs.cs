@@ -298,19 +298,17 @@ public sealed partial class PostgresDriver
                         .InstantArray("expected_next_fire_ats", order.Select(i => (DateTimeOffset?)parameters.Fires[i].ExpectedNextFireAt))
                         .InstantArray("new_next_fire_ats", order.Select(i => parameters.Fires[i].NewNextFireAt))
                         .IntegerArray("shards", shards));
-                    var moved = new HashSet<string>(StringComparer.Ordinal);
                     var reader = await cas.ExecuteReaderAsync(ct).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
+                        // The jobs moved, found in order (job id order) by binary search: no set per batch.
                         while (await reader.ReadAsync(ct).ConfigureAwait(false))
                         {
-                            moved.Add(reader.GetString(0));
+                            if (FindSorted(order, parameters.Fires, static f => f.JobId, reader.GetString(0)) is >= 0 and var k)
+                            {
+                                fired[order[k]] = true;
+                            }
                         }
-                    }
-
-                    for (var i = 0; i < fired.Length; i++)
-                    {
-                        fired[i] = moved.Contains(parameters.Fires[i].JobId);
                     }
                 }
                 else
@@ -334,6 +332,7 @@ public sealed partial class PostgresDriver
                 var won = parameters.Fires.Where((_, i) => fired[i]).ToList();
                 var inserts = won.SelectMany(fire => fire.Runs).ToList();
                 var writes = won
+                    .Where(fire => fire.CancelRunIds.Count > 0) // a closure per fire only when it cancels something
                     .SelectMany(fire => fire.CancelRunIds.Select(runId => (fire.JobId, RunId: runId)))
                     .OrderBy(c => c.RunId, StringComparer.Ordinal)
                     .Select(c => Statement(SqlQueries.RunCancel, p => p

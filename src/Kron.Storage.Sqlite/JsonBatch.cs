@@ -8,7 +8,8 @@ namespace Kron.Storage.Sqlite;
 /// <summary>
 /// A statement that writes many rows at once from one JSON array argument (<c>json_each</c>), passed as UTF-8 bytes:
 /// a row costs its JSON, not a <see cref="SqliteParameter"/> and a native bind per column. The statement returns the
-/// ids it wrote (<c>RETURNING id</c>); <see cref="ExecuteAllAsync"/> says which items they were. A chunk of
+/// ids it wrote (<c>RETURNING id</c>); <see cref="ExecuteAllAsync"/> says which items they were (it counts them first,
+/// and reads them only when some row was not written). A chunk of
 /// <see cref="ChunkBytes"/> stays under 85,000 bytes, off the large object heap. The statement must find each row by
 /// primary key (<c>INDEXED BY</c>): left to itself SQLite 3.50 may walk the table once per chunk row.
 /// </summary>
@@ -18,6 +19,7 @@ internal sealed class JsonBatch : IAsyncDisposable
     public const int ChunkBytes = 64 * 1024;
 
     private readonly SqliteCommand _command;
+    private readonly SqliteCommand _savepoint;
     private readonly SqliteParameter _argument;
     private readonly JsonBatchBuffers _buffers;
     private readonly ArrayBufferWriter<byte> _buffer;
@@ -30,6 +32,8 @@ internal sealed class JsonBatch : IAsyncDisposable
     public JsonBatch(SqliteCommand command, string parameterName, JsonBatchBuffers buffers)
     {
         _command = command;
+        _savepoint = command.Connection!.CreateCommand();
+        _savepoint.Transaction = command.Transaction;
         _buffers = buffers;
         _buffer = buffers.Json;
         _buffer.ResetWrittenCount();
@@ -74,32 +78,61 @@ internal sealed class JsonBatch : IAsyncDisposable
                 end++;
             }
 
-            // The statements return their rows in the order of the JSON (a scan of it, then a search by key per row),
-            // so each returned id is looked for from where the last one was found: one comparison per row, no set.
-            var next = first;
+            // Usually every row is written: counting the rows returned says so without reading an id (a string each).
+            // Otherwise the chunk is undone to a savepoint and run again, reading which ids it returned.
+            var count = end - first;
+            await SavepointAsync("SAVEPOINT json_batch", cancellationToken).ConfigureAwait(false);
             var reader = await ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            var written = 0;
             await using (reader.ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var id = reader.GetString(0);
-                    for (var k = 0; k < end - first; k++)
+                    written++;
+                }
+            }
+
+            if (written == count)
+            {
+                returned.AsSpan(first, count).Fill(true);
+            }
+            else
+            {
+                await SavepointAsync("ROLLBACK TO json_batch", cancellationToken).ConfigureAwait(false);
+                reader = await _command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    // The statements return their rows in the order of the JSON (a scan of it, then a search by key per
+                    // row), so each id is looked for from where the last one was found: one comparison per row.
+                    var next = first;
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        var i = first + ((next - first + k) % (end - first));
-                        if (string.Equals(idOf(items[i]), id, StringComparison.Ordinal))
+                        var id = reader.GetString(0);
+                        for (var k = 0; k < count; k++)
                         {
-                            returned[i] = true;
-                            next = i + 1 == end ? first : i + 1;
-                            break;
+                            var i = first + ((next - first + k) % count);
+                            if (string.Equals(idOf(items[i]), id, StringComparison.Ordinal))
+                            {
+                                returned[i] = true;
+                                next = i + 1 == end ? first : i + 1;
+                                break;
+                            }
                         }
                     }
                 }
             }
 
+            await SavepointAsync("RELEASE json_batch", cancellationToken).ConfigureAwait(false);
             first = end;
         }
 
         return returned;
+    }
+
+    private async Task SavepointAsync(string sql, CancellationToken cancellationToken)
+    {
+        _savepoint.CommandText = sql;
+        await _savepoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs the statement on the rows written since the last call; its reader yields the ids written.</summary>
@@ -119,6 +152,7 @@ internal sealed class JsonBatch : IAsyncDisposable
     {
         await _json.DisposeAsync().ConfigureAwait(false);
         _command.Dispose();
+        _savepoint.Dispose();
     }
 }
 

@@ -42,7 +42,11 @@ public static class Ids
 
         Span<byte> random = stackalloc byte[8];
         RandomNumberGenerator.Fill(random);
-        return string.Create(CultureInfo.InvariantCulture, $"{milliseconds & 0xFFFF_FFFF_FFFF:x12}{sequence:x4}{Convert.ToHexStringLower(random)}");
+        Span<char> id = stackalloc char[32];
+        (milliseconds & 0xFFFF_FFFF_FFFF).TryFormat(id[..12], out _, "x12", CultureInfo.InvariantCulture);
+        sequence.TryFormat(id[12..16], out _, "x4", CultureInfo.InvariantCulture);
+        Convert.TryToHexStringLower(random, id[16..], out _);
+        return new string(id);
     }
 
     /// <summary>The shard of a job: a stable hash (FNV-1a) of its id modulo the shard count.</summary>

@@ -44,17 +44,21 @@ public sealed class JsonBatchTests : IDisposable
     }
 
     [Theory]
-    [InlineData("ORDER BY key")]
-    [InlineData("ORDER BY key DESC")]
-    [InlineData("ORDER BY value ->> 0 % 7, key")]
-    public async Task ExecuteAllAsync_IdsReturnedInAnyOrder_MarksExactlyTheItemsReturned(string order)
+    [InlineData("ORDER BY key", 3)]
+    [InlineData("ORDER BY key DESC", 3)]
+    [InlineData("ORDER BY value ->> 0 % 7, key", 3)]
+    [InlineData("ORDER BY key", 0)]
+    [InlineData("ORDER BY key DESC", 0)]
+    [InlineData("ORDER BY key", 1_999)]
+    public async Task ExecuteAllAsync_IdsReturnedInAnyOrder_MarksExactlyTheItemsReturned(string order, int everyNthNotWritten)
     {
-        // The statement returns the ids of the rows whose flag is set, in the given order, over several chunks.
+        // The statement returns the ids of the rows whose flag is set, in the given order, over several chunks: all of
+        // them (counted), or not all (the chunk is undone to a savepoint and its ids read).
         await using var connection = new SqliteConnection($"Data Source={_database.FilePath}");
         await connection.OpenAsync();
         var command = connection.CreateCommand();
         command.CommandText = $"SELECT value ->> 0 FROM json_each(CAST(@rows AS TEXT)) WHERE value ->> 1 {order}";
-        var items = Enumerable.Range(0, 2_000).Select(i => (Id: i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture), Written: i % 3 != 1)).ToList();
+        var items = Enumerable.Range(0, 2_000).Select(i => (Id: i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture), Written: everyNthNotWritten == 0 || i % everyNthNotWritten != 1)).ToList();
         var batch = new JsonBatch(command, "@rows", new JsonBatchBuffers());
         bool[] returned;
         await using (batch)

@@ -41,6 +41,7 @@ public sealed partial class RunDispatcher : BackgroundService
     private readonly ConcurrentDictionary<string, RunRecord> _completing = new(StringComparer.Ordinal);
     private readonly Channel<RunCompletion> _completions = Channel.CreateUnbounded<RunCompletion>();
     private readonly CancellationTokenSource _abort = new();
+    private TaskCompletionSource? _idle;
     private readonly List<RunCompletion> _pending = [];
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _slots = new();
@@ -488,7 +489,7 @@ public sealed partial class RunDispatcher : BackgroundService
 
     private void Start(RunRecord run)
     {
-        var inFlight = new InFlightRun(run);
+        var inFlight = new InFlightRun(run, this);
         _inFlight[run.Id] = inFlight;
 
         // Shutdown cancels the runs in _inFlight after setting _abort; one added meanwhile sees _abort here.
@@ -498,13 +499,34 @@ public sealed partial class RunDispatcher : BackgroundService
         }
 
         _events?.Started(run, _nodeId, run.StartedAt ?? _time.GetUtcNow());
-        inFlight.Execution = ExecuteAsync(inFlight);
+
+        // The execution runs on the thread pool, without this caller's execution context (a trigger pass's or a
+        // claim's). An executor that finishes synchronously (a noop) then allocates no task or state machine.
+        ThreadPool.UnsafeQueueUserWorkItem(inFlight, preferLocal: false);
+    }
+
+    /// <summary>Completes when no run is executing here (including runs that start meanwhile).</summary>
+    private async Task WaitIdleAsync(CancellationToken cancellationToken)
+    {
+        while (!_inFlight.IsEmpty)
+        {
+            // Finish signals the last waiter registered when it empties _inFlight; registering, then looking again,
+            // cannot miss that moment.
+            var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _idle, idle);
+            if (_inFlight.IsEmpty)
+            {
+                break;
+            }
+
+            await idle.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Waits for every run in flight to finish and writes all pending completions.</summary>
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
-        await Task.WhenAll(_inFlight.Values.Select(r => r.Execution)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await WaitIdleAsync(cancellationToken).ConfigureAwait(false);
         await WriteCompletionsAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -630,8 +652,7 @@ public sealed partial class RunDispatcher : BackgroundService
         }
 
         await HandBackPreparedAsync().ConfigureAwait(false);
-        var running = _inFlight.Values.Select(r => r.Execution).ToList();
-        var all = Task.WhenAll(running);
+        var all = WaitIdleAsync(CancellationToken.None);
         if (await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, _time)).ConfigureAwait(false) != all)
         {
             LogCancellingAtShutdown(_logger, _inFlight.Count);
@@ -648,12 +669,12 @@ public sealed partial class RunDispatcher : BackgroundService
     }
 
     /// <summary>
-    /// Executes a run on the thread pool. Per run this allocates its state machine, one token source, and a timeout timer
-    /// only when the executor does not finish synchronously (a <c>noop</c> does): the hot path of issue 6.
+    /// Executes a run (on the thread pool: <see cref="Start"/> queues it). Per run this allocates one token source; its
+    /// state machine and a timeout timer only when the executor does not finish synchronously (a <c>noop</c> does): the
+    /// hot path of issue 6.
     /// </summary>
     private async Task ExecuteAsync(InFlightRun inFlight)
     {
-        await Task.Yield(); // Start returns at once; the execution runs on the thread pool.
         inFlight.StartedAt = _time.GetUtcNow();
         var run = inFlight.Run;
         ExecutionOutcome outcome;
@@ -750,6 +771,10 @@ public sealed partial class RunDispatcher : BackgroundService
 
         _inFlight.TryRemove(inFlight.Run.Id, out _);
         inFlight.Dispose();
+        if (_inFlight.IsEmpty)
+        {
+            Volatile.Read(ref _idle)?.TrySetResult();
+        }
 
         // A freed slot matters only when ready runs wait for one (the last claim took every free slot); otherwise new
         // runs bring their own wake-up, and a claim here would be a write (an fsync) that finds nothing.
@@ -870,7 +895,7 @@ public sealed partial class RunDispatcher : BackgroundService
     /// lost lease, a cancel, shutdown) is recorded in <see cref="StoppedBy"/> before the token fires, so the execution
     /// knows why it was stopped.
     /// </summary>
-    private sealed class InFlightRun(RunRecord run) : IDisposable
+    private sealed class InFlightRun(RunRecord run, RunDispatcher dispatcher) : IThreadPoolWorkItem, IDisposable
     {
         public const int TimedOut = 1;
         public const int LeaseLost = 2;
@@ -884,7 +909,8 @@ public sealed partial class RunDispatcher : BackgroundService
 
         public CancellationTokenSource Cancellation { get; } = new();
 
-        public Task Execution { get; set; } = Task.CompletedTask;
+        /// <summary>Runs the execution (queued by <see cref="Start"/>); it never throws, and finishes the run itself.</summary>
+        public void Execute() => _ = dispatcher.ExecuteAsync(this);
 
         /// <summary>When the executor was called.</summary>
         public DateTimeOffset? StartedAt { get; set; }
