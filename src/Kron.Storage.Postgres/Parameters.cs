@@ -55,7 +55,11 @@ internal static class Parameters
         parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.Integer, AsArray(values));
 
     public static NpgsqlParameterCollection InstantArray(this NpgsqlParameterCollection parameters, string name, IEnumerable<DateTimeOffset?> values) =>
-        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, values.Select(v => v is { } instant ? TruncateToMicroseconds(instant) : (DateTime?)null).ToArray());
+        parameters.UtcArray(name, [.. values.Select(v => v is { } instant ? TruncateToMicroseconds(instant) : (DateTime?)null)]);
+
+    /// <summary>Instants already made UTC <see cref="DateTime"/>s by <see cref="TruncateToMicroseconds"/>.</summary>
+    public static NpgsqlParameterCollection UtcArray(this NpgsqlParameterCollection parameters, string name, DateTime?[] values) =>
+        parameters.With(name, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, values);
 
     /// <summary>An enum by its wire name.</summary>
     public static NpgsqlParameterCollection Wire<TEnum>(this NpgsqlParameterCollection parameters, string name, TEnum value)

@@ -43,12 +43,12 @@ internal static class RunRows
         .NullableTextArray("id", Column(runs, r => r.Id))
         .NullableTextArray("job_id", Column(runs, r => r.JobId))
         .IntegerArray("shard", Column(runs, r => r.Shard))
-        .InstantArray("scheduled_for", Column(runs, r => (DateTimeOffset?)r.ScheduledFor))
+        .UtcArray("scheduled_for", Instants(runs, r => r.ScheduledFor))
         .NullableTextArray("triggered_by", Column(runs, r => r.Trigger))
         .IntegerArray("attempt", Column(runs, r => r.Attempt))
         .IntegerArray("max_attempts", Column(runs, r => r.MaxAttempts))
         .NullableTextArray("state", Column(runs, r => WireEnums.Name(r.State)))
-        .InstantArray("ready_at", Column(runs, r => (DateTimeOffset?)r.ReadyAt))
+        .UtcArray("ready_at", Instants(runs, r => r.ReadyAt))
         .IntegerArray("priority", Column(runs, r => r.Priority))
         .NullableTextArray("target", Column(runs, r => r.Target))
         .NullableTextArray("payload", Column(runs, r => r.Payload))
@@ -61,17 +61,29 @@ internal static class RunRows
         .BooleanArray("cancel_requested", Column(runs, r => r.CancelRequested))
         .NullableTextArray("lease_owner", Column(runs, r => r.LeaseOwner))
         .NullableTextArray("lease_token", Column(runs, r => r.LeaseToken))
-        .InstantArray("lease_expires_at", Column(runs, r => r.LeaseExpiresAt))
-        .InstantArray("started_at", Column(runs, r => r.StartedAt))
-        .InstantArray("finished_at", Column(runs, r => r.FinishedAt))
+        .UtcArray("lease_expires_at", Instants(runs, r => r.LeaseExpiresAt))
+        .UtcArray("started_at", Instants(runs, r => r.StartedAt))
+        .UtcArray("finished_at", Instants(runs, r => r.FinishedAt))
         .NullableTextArray("node", Column(runs, r => r.Node))
         .NullableIntegerArray("exit_code", Column(runs, r => r.ExitCode))
         .NullableIntegerArray("http_status", Column(runs, r => r.HttpStatus))
         .NullableTextArray("error", Column(runs, r => r.Error))
         .NullableTextArray("output", Column(runs, r => r.Output))
         .NullableTextArray("skip_reason", Column(runs, r => r.SkipReason))
-        .InstantArray("created_at", Column(runs, r => (DateTimeOffset?)r.CreatedAt))
+        .UtcArray("created_at", Instants(runs, r => r.CreatedAt))
         .NullableTextArray("queue", Column(runs, r => r.Queue));
+
+    /// <summary>A column of instants, made UTC <see cref="DateTime"/>s directly (one array, not two).</summary>
+    private static DateTime?[] Instants(IReadOnlyList<RunRecord> runs, Func<RunRecord, DateTimeOffset?> value)
+    {
+        var column = new DateTime?[runs.Count];
+        for (var i = 0; i < column.Length; i++)
+        {
+            column[i] = value(runs[i]) is { } instant ? Parameters.TruncateToMicroseconds(instant) : null;
+        }
+
+        return column;
+    }
 
     private static T[] Column<T>(IReadOnlyList<RunRecord> runs, Func<RunRecord, T> value)
     {
