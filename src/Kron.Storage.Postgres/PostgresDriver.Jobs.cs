@@ -301,13 +301,10 @@ public sealed partial class PostgresDriver
                     var reader = await cas.ExecuteReaderAsync(ct).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
-                        // The jobs moved, found in order (job id order) by binary search: no set per batch.
+                        // The positions of the fires that won in the arrays (in job id order), from 1.
                         while (await reader.ReadAsync(ct).ConfigureAwait(false))
                         {
-                            if (FindSorted(order, parameters.Fires, static f => f.JobId, reader.GetString(0)) is >= 0 and var k)
-                            {
-                                fired[order[k]] = true;
-                            }
+                            fired[order[reader.GetInt64(0) - 1]] = true;
                         }
                     }
                 }
@@ -347,13 +344,12 @@ public sealed partial class PostgresDriver
                     // The runs in one statement (an array per column), before the cancellations in the same batch.
                     writes.Insert(0, Statement(SqlQueries.RunInsertMany, p => RunRows.BindMany(p, inserts)));
                     using var batch = Batch(connection, writes);
-                    var inserted = new HashSet<string>(inserts.Count, StringComparer.Ordinal);
                     var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
                         while (await reader.ReadAsync(ct).ConfigureAwait(false))
                         {
-                            inserted.Add(reader.GetString(0));
+                            notInserted.Add(reader.GetString(0));
                         }
 
                         while (await reader.NextResultAsync(ct).ConfigureAwait(false))
@@ -361,8 +357,6 @@ public sealed partial class PostgresDriver
                             // The cancellations return no rows; reading on surfaces their errors here.
                         }
                     }
-
-                    notInserted.AddRange(inserts.Where(run => !inserted.Contains(run.Id)).Select(run => run.Id));
                 }
                 else if (writes.Count > 0)
                 {

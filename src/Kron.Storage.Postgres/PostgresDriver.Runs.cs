@@ -212,13 +212,10 @@ public sealed partial class PostgresDriver
                 var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    // The ids accepted, found in many (in run id order) by binary search: no set per batch.
+                    // The positions of the completions accepted in the arrays (in run id order), from 1.
                     while (many.Length > 0 && await reader.ReadAsync(ct).ConfigureAwait(false))
                     {
-                        if (FindSorted(many, completions, static c => c.RunId, reader.GetString(0)) is >= 0 and var k)
-                        {
-                            accepted[many[k]] = true;
-                        }
+                        accepted[many[reader.GetInt64(0) - 1]] = true;
                     }
 
                     while (await reader.NextResultAsync(ct).ConfigureAwait(false))
@@ -330,28 +327,6 @@ public sealed partial class PostgresDriver
     /// <summary>The indexes of <paramref name="items"/> sorted by run id, stably.</summary>
     private static int[] RunOrder<T>(IReadOnlyList<T> items, Func<T, string> runId) =>
         [.. Enumerable.Range(0, items.Count).OrderBy(i => runId(items[i]), StringComparer.Ordinal)];
-
-    /// <summary>
-    /// Where the item with id <paramref name="id"/> is in <paramref name="orderById"/> (the items' indexes in id order),
-    /// or -1: a binary search.
-    /// </summary>
-    private static int FindSorted<T>(int[] orderById, IReadOnlyList<T> items, Func<T, string> idOf, string id)
-    {
-        int low = 0, high = orderById.Length - 1;
-        while (low <= high)
-        {
-            var middle = low + ((high - low) / 2);
-            var comparison = string.CompareOrdinal(idOf(items[orderById[middle]]), id);
-            if (comparison == 0)
-            {
-                return middle;
-            }
-
-            (low, high) = comparison < 0 ? (middle + 1, high) : (low, middle - 1);
-        }
-
-        return -1;
-    }
 
     /// <summary>Whether no id appears twice, given the items' order by id (equal ids are neighbours): no set needed.</summary>
     private static bool AllDistinct<T>(int[] orderById, IReadOnlyList<T> items, Func<T, string> id)

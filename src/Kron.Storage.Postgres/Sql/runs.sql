@@ -19,7 +19,9 @@ ON CONFLICT (job_id, scheduled_for) DO NOTHING;
 
 -- name: RunInsertMany
 -- RunInsert for a batch: one statement, each column an array (one element per run, in the column order below), so the
--- server plans and executes once, not once per run. Returns the ids inserted.
+-- server plans and executes once, not once per run. Returns the ids not inserted (a slot that already had a run keeps
+-- it): usually none, so a batch reads back no string.
+WITH inserted AS (
 INSERT INTO runs (
     id, job_id, shard, scheduled_for, triggered_by, attempt, max_attempts, state, ready_at, priority, target, payload,
     timeout, delivery, retry_initial_interval, retry_max_interval, retry_multiplier, retry_jitter, cancel_requested,
@@ -33,7 +35,10 @@ SELECT * FROM unnest(
     @http_status, @error, @output, @skip_reason, @created_at, @queue
 )
 ON CONFLICT (job_id, scheduled_for) DO NOTHING
-RETURNING id;
+RETURNING id
+)
+SELECT u.id FROM unnest(@id) AS u (id)
+WHERE NOT EXISTS (SELECT FROM inserted AS i WHERE i.id = u.id);
 
 -- name: RunReadyHint
 -- After RunInsert in the same batch: tells the shard's owner that a run is waiting, if it was inserted queued.
@@ -123,17 +128,18 @@ WHERE id = @id AND state = 'running' AND lease_token = @lease_token
 RETURNING cancel_requested;
 
 -- name: RunCompleteMany
--- RunComplete for many runs in one statement, when the batch names each run once. Returns the ids accepted. The arrays
--- come sorted by id, so the rows are locked in id order as in the one-statement-per-completion form.
+-- RunComplete for many runs in one statement, when the batch names each run once. Returns the positions (1-based, in
+-- the arrays) of the completions accepted. The arrays come sorted by id, so the rows are locked in id order as in the
+-- one-statement-per-completion form.
 UPDATE runs AS r SET
     state = c.state, finished_at = coalesce(@now, now()), exit_code = c.exit_code, http_status = c.http_status,
     error = c.error, output = c.output, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
     started_at = coalesce(c.started_at, r.started_at)
 FROM unnest(@ids::text[], @lease_tokens::text[], @states::text[], @exit_codes::integer[], @http_statuses::integer[],
-            @errors::text[], @outputs::text[], @started_ats::timestamptz[])
-    AS c (id, lease_token, state, exit_code, http_status, error, output, started_at)
+            @errors::text[], @outputs::text[], @started_ats::timestamptz[]) WITH ORDINALITY
+    AS c (id, lease_token, state, exit_code, http_status, error, output, started_at, n)
 WHERE r.id = c.id AND r.state = 'running' AND r.lease_token = c.lease_token
-RETURNING r.id;
+RETURNING c.n;
 
 -- name: RunComplete
 -- A final outcome, accepted only from the current lease holder. Clearing the token rejects a second completion.
