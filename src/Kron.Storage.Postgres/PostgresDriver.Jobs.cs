@@ -364,6 +364,7 @@ public sealed partial class PostgresDriver
                     await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
 
+                NoteRunsWritten(inserts.Count - notInserted.Count);
                 return new FireJobsResult(fired) { NotInsertedRunIds = notInserted };
             },
             cancellationToken);

@@ -146,6 +146,7 @@ public sealed partial class PostgresDriver : IStorageDriver, IStorageHints
         }
 
         await _stopListening.CancelAsync().ConfigureAwait(false);
+        await StatisticsCheck.ConfigureAwait(false);
         await _listenDataSource.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         _stopListening.Dispose();

@@ -37,6 +37,7 @@ internal static class SqlQueries
 
     public static readonly string RunInsert = Named.Get(nameof(RunInsert));
     public static readonly string RunInsertMany = Named.Get(nameof(RunInsertMany));
+    public static readonly string TablesNeverAnalyzed = Named.Get(nameof(TablesNeverAnalyzed));
     public static readonly string RunReadyHint = Named.Get(nameof(RunReadyHint));
     public static readonly string RunGet = Named.Get(nameof(RunGet));
     public static readonly string RunList = Named.Get(nameof(RunList));

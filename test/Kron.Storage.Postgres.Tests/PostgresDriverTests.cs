@@ -202,6 +202,60 @@ public sealed class PostgresDriverTests
         Assert.Equal(300, claimed.Runs.Count);
     }
 
+    [Fact]
+    public async Task FireJobsAsync_AFewThousandRunsIntoNeverAnalyzedTables_AnalyzesJobsAndRunsOnce()
+    {
+        // A new database: its first plans would be made on empty tables (design.md 8). Autovacuum is off here so that
+        // only the driver can analyze them.
+        var database = await PostgresDatabases.CreateMigratedAsync();
+        await QueryAsync(database, "ALTER TABLE jobs SET (autovacuum_enabled = off); ALTER TABLE runs SET (autovacuum_enabled = off)");
+        await using var driver = PostgresDriver.Open(database.ConnectionString);
+        var slot = T0.AddMinutes(1);
+        var jobs = Enumerable.Range(0, PostgresDriver.RunsBeforeStatisticsCheck / 2)
+            .Select(i => Job("job-" + i.ToString("D5", CultureInfo.InvariantCulture)))
+            .ToList();
+        await driver.InsertJobsAsync(new InsertJobsParams(jobs), Ct);
+
+        await FireAllAsync(slot); // half the runs: no check yet
+        Assert.Same(Task.CompletedTask, driver.StatisticsCheck);
+        await FireAllAsync(slot.AddMinutes(1)); // the rest: the check analyzes both tables
+        await driver.StatisticsCheck;
+        await FireAllAsync(slot.AddMinutes(2)); // and never runs again
+
+        Assert.Equal("jobs 1, runs 1", await QueryAsync(database, StatisticsQuery));
+        Assert.Equal("2000", await QueryAsync(database, "SELECT reltuples::bigint FROM pg_class WHERE relname = 'runs'"));
+
+        async Task FireAllAsync(DateTimeOffset at)
+        {
+            var fires = jobs.Select(job => new JobFire(job.Id, at, at.AddMinutes(1), [Run(job, at)])).ToList();
+            var result = await driver.FireJobsAsync(new FireJobsParams(fires, T0), Ct);
+            Assert.All(result.Fired, Assert.True);
+        }
+    }
+
+    [Fact]
+    public async Task FireJobsAsync_TablesAnalyzedBefore_LeavesTheirStatisticsAlone()
+    {
+        var database = await PostgresDatabases.CreateMigratedAsync();
+        await QueryAsync(database, "ALTER TABLE jobs SET (autovacuum_enabled = off); ALTER TABLE runs SET (autovacuum_enabled = off); ANALYZE jobs, runs");
+        await using var driver = PostgresDriver.Open(database.ConnectionString);
+        var jobs = Enumerable.Range(0, PostgresDriver.RunsBeforeStatisticsCheck)
+            .Select(i => Job("job-" + i.ToString("D5", CultureInfo.InvariantCulture)))
+            .ToList();
+        await driver.InsertJobsAsync(new InsertJobsParams(jobs), Ct);
+
+        var result = await driver.FireJobsAsync(new FireJobsParams([.. jobs.Select(job => new JobFire(job.Id, job.NextFireAt!.Value, null, [Run(job, job.NextFireAt.Value)]))], T0), Ct);
+        await driver.StatisticsCheck;
+
+        Assert.All(result.Fired, Assert.True);
+        Assert.NotSame(Task.CompletedTask, driver.StatisticsCheck);
+        Assert.Equal("jobs 1, runs 1", await QueryAsync(database, StatisticsQuery));
+    }
+
+    /// <summary>How many times each of jobs and runs was analyzed by an ANALYZE command.</summary>
+    private const string StatisticsQuery =
+        "SELECT string_agg(relname || ' ' || analyze_count, ', ' ORDER BY relname) FROM pg_stat_user_tables WHERE relname IN ('jobs', 'runs')";
+
     internal static JobRecord Job(string id, int shard = 0) => new()
     {
         Id = id,

@@ -210,3 +210,9 @@ RETURNING f.n;
 UPDATE jobs SET next_fire_at = @new_next_fire_at
 WHERE id = @id AND next_fire_at = @expected_next_fire_at
   AND (@shards::integer[] IS NULL OR shard = ANY (@shards::integer[]));
+
+-- name: TablesNeverAnalyzed
+-- Of jobs and runs, those PostgreSQL has never analyzed (no statistics: plans assume a near-empty table).
+SELECT relname FROM pg_stat_user_tables
+WHERE relid IN ('jobs'::regclass, 'runs'::regclass) AND last_analyze IS NULL AND last_autoanalyze IS NULL
+ORDER BY relname;
