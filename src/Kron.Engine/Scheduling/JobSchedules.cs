@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Kron.Core.Cron;
 using Kron.Core.Model;
 using Kron.Core.Scheduling;
@@ -13,7 +12,7 @@ public static class JobSchedules
     /// <summary>Distinct cron schedules kept before the cache is emptied.</summary>
     public const int CronCacheCapacity = 4096;
 
-    private static readonly ConcurrentDictionary<(string Cron, string Zone, string? Seed), CronSchedule> CronCache = new();
+    private static readonly ParseCache<(string Cron, string Zone, string? Seed), CronSchedule> CronCache = new(CronCacheCapacity);
 
     /// <summary>The schedule of a job. <c>H</c> fields are seeded with the job id, so they never move.</summary>
     /// <exception cref="CronFormatException">The stored cron expression is invalid (the API never stores one).</exception>
@@ -32,29 +31,15 @@ public static class JobSchedules
     /// <summary>
     /// A cron job's schedule, parsed once per distinct expression and zone rather than at every fire (a parse is about
     /// 0.6 µs and 700 bytes; issue 6's hot path). An expression with <c>H</c> is seeded with its job's id, so its entry is
-    /// that job's. Schedules are immutable and shared. A small hand-written cache, emptied when full, as
-    /// <see cref="Execution.TargetSpecs"/>.
+    /// that job's. Schedules are immutable and shared.
     /// </summary>
     private static CronSchedule CronOf(JobRecord job)
     {
         var cron = job.Cron ?? throw Invalid(job, "cron");
         var seeded = cron.Contains('H', StringComparison.OrdinalIgnoreCase);
-        var key = (cron, job.TimeZone, seeded ? job.Id : null);
-        if (CronCache.TryGetValue(key, out var schedule))
-        {
-            return schedule;
-        }
-
-        schedule = Schedule.Cron(
-            CronExpression.Parse(cron, job.Id),
-            TimeZones.TryFind(job.TimeZone, out var zone, out var error) ? zone : throw new InvalidOperationException(error));
-        if (CronCache.Count >= CronCacheCapacity)
-        {
-            CronCache.Clear();
-        }
-
-        CronCache.TryAdd(key, schedule);
-        return schedule;
+        return CronCache.Get((cron, job.TimeZone, seeded ? job.Id : null), job.Id, static (key, id) => Schedule.Cron(
+            CronExpression.Parse(key.Cron, id),
+            TimeZones.TryFind(key.Zone, out var zone, out var error) ? zone : throw new InvalidOperationException(error)));
     }
 
     /// <summary>
