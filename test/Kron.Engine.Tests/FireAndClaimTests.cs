@@ -67,6 +67,20 @@ public sealed class FireAndClaimTests
     }
 
     [Fact]
+    public async Task Fire_APassThatFailsWhilePlanning_EndsItsReservation()
+    {
+        // Slots are reserved before planning; a target the planner cannot read (stored by something other than the
+        // API) fails the pass, and the dispatcher must get its slots back.
+        await using var engine = await EngineHarness.StartAsync(maxConcurrency: 2);
+        await engine.AddJobAsync(Once(T0, Noop()));
+        await engine.AddJobAsync(Once(T0, """{"type":"queue","queue":"""));
+
+        await Assert.ThrowsAnyAsync<System.Text.Json.JsonException>(() => engine.FireAndClaimTrigger.RunOnceAsync(CancellationToken.None));
+
+        Assert.Equal(2, engine.Dispatcher.Reserve(5));
+    }
+
+    [Fact]
     public async Task Reserve_AfterAClaimThatTookEveryFreeSlot_ReservesNothingUntilTheQueueIsEmpty()
     {
         await using var engine = await EngineHarness.StartAsync(maxConcurrency: 1);

@@ -153,23 +153,24 @@ public sealed partial class JobTrigger(
         var claim = reserved == 0 ? null : new FireClaim(_nodeId, now + dispatcher!.LeaseDuration, now, reserved);
         var scarce = reserved > 0 && reserved < dueNow.Count;
         var fires = new List<JobFire>(dueNow.Count + prepare.Count);
-        foreach (var job in dueNow)
-        {
-            fires.Add(Fire(job, now, active is null ? [] : [.. active[job.Id]], scarce ? null : claim));
-        }
-
-        if (scarce)
-        {
-            PreClaim(fires, now, claim!);
-        }
-
-        foreach (var job in prepare)
-        {
-            fires.Add(Prepare(job, now));
-        }
         FireJobsResult result;
         try
         {
+            foreach (var job in dueNow)
+            {
+                fires.Add(Fire(job, now, active is null ? [] : [.. active[job.Id]], scarce ? null : claim));
+            }
+
+            if (scarce)
+            {
+                PreClaim(fires, now, claim!);
+            }
+
+            foreach (var job in prepare)
+            {
+                fires.Add(Prepare(job, now));
+            }
+
             using (events?.Metrics.Time("fire_jobs"))
             {
                 result = await storage.FireJobsAsync(new FireJobsParams(fires, Fence: FenceOf(fence, dueNow, prepare)), cancellationToken).ConfigureAwait(false);
@@ -177,6 +178,7 @@ public sealed partial class JobTrigger(
         }
         catch
         {
+            // Planning or the fire failed: the reservation ends, nothing was leased.
             dispatcher?.Adopt([], reserved);
             throw;
         }
